@@ -1,0 +1,5 @@
+import sys
+
+from zkattest.cli import main
+
+sys.exit(main())

@@ -1,0 +1,16 @@
+"""``zkattest bench ...``: performance benchmarks that print their figures and, where a
+peer exists, the peer's figure measured in the same run."""
+
+from __future__ import annotations
+
+import argparse
+
+# Each benchmark module exposes ``register(subparsers)``.
+_BENCHES: tuple = ()
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("bench", help="run a benchmark (commit, prove, step, overhead)")
+    bsub = p.add_subparsers(dest="bench", metavar="BENCH", required=True)
+    for module in _BENCHES:
+        module.register(bsub)

@@ -1,0 +1,12 @@
+//! zkattest core: state commitments, the zero-knowledge proving configuration, the
+//! arithmetic chips and the prover / verifier. No Python in this crate: the binding
+//! crate (`rust/py`) only converts types and releases the GIL.
+
+#![deny(missing_docs)]
+
+pub mod chips;
+pub mod error;
+pub mod prover;
+pub mod smoke;
+
+pub use error::{Error, Result};

@@ -1,0 +1,138 @@
+//! The versioned wire format of every zkattest proof.
+//!
+//! ```text
+//! magic "ZKAP" | version u8 | kind_len u8 | kind (ASCII) | n_public u32le
+//! | public values (u32le canonical BabyBear each) | proof_len u64le | postcard(BatchProof)
+//! ```
+//! The kind names the statement (which AIRs, which public-value layout) so a proof of
+//! one statement can never be checked as another.
+
+use p3_batch_stark::BatchProof;
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
+
+use super::config::{Val, ZkConfig};
+use crate::error::{Error, Result};
+
+/// Magic bytes at the start of every proof.
+pub const MAGIC: &[u8; 4] = b"ZKAP";
+/// Proof wire-format version.
+pub const FORMAT_VERSION: u8 = 1;
+/// Upper bound on public values in one proof (a sanity limit against hostile lengths).
+pub const MAX_PUBLIC_VALUES: usize = 1 << 22;
+
+/// A proof together with the statement it proves.
+pub struct ProofEnvelope {
+    /// Statement kind, e.g. `"smoke.range16.v1"`.
+    pub kind: String,
+    /// Public values, flattened in the order the statement defines.
+    pub public_values: Vec<Val>,
+    /// The batch-STARK proof.
+    pub proof: BatchProof<ZkConfig>,
+}
+
+fn malformed(detail: impl Into<String>) -> Error {
+    Error::Malformed {
+        what: "proof",
+        detail: detail.into(),
+    }
+}
+
+/// A cursor that never reads past the end of its input.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8]> {
+        if self.0.len() < n {
+            return Err(malformed(format!(
+                "truncated: {field} needs {n} bytes, {} left",
+                self.0.len()
+            )));
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+    fn u8(&mut self, field: &str) -> Result<u8> {
+        Ok(self.take(1, field)?[0])
+    }
+    fn u32(&mut self, field: &str) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.take(4, field)?.try_into().unwrap()))
+    }
+    fn u64(&mut self, field: &str) -> Result<u64> {
+        Ok(u64::from_le_bytes(self.take(8, field)?.try_into().unwrap()))
+    }
+}
+
+impl ProofEnvelope {
+    /// Serializes to the wire format.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let body = postcard::to_allocvec(&self.proof)
+            .map_err(|e| Error::Proving(format!("cannot serialize proof: {e}")))?;
+        let kind = self.kind.as_bytes();
+        if kind.len() > u8::MAX as usize || !self.kind.is_ascii() {
+            return Err(Error::InvalidInput(format!("bad proof kind {:?}", self.kind)));
+        }
+        let mut out = Vec::with_capacity(16 + kind.len() + 4 * self.public_values.len() + body.len());
+        out.extend_from_slice(MAGIC);
+        out.push(FORMAT_VERSION);
+        out.push(kind.len() as u8);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(&(self.public_values.len() as u32).to_le_bytes());
+        for v in &self.public_values {
+            out.extend_from_slice(&v.as_canonical_u32().to_le_bytes());
+        }
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// Parses the wire format, rejecting anything truncated, oversized, non-canonical
+    /// or followed by trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader(bytes);
+        if r.take(4, "magic")? != MAGIC {
+            return Err(malformed("not a zkattest proof (bad magic)"));
+        }
+        let version = r.u8("version")?;
+        if version != FORMAT_VERSION {
+            return Err(malformed(format!(
+                "unsupported proof format version {version} (this build reads {FORMAT_VERSION})"
+            )));
+        }
+        let kind_len = r.u8("kind length")? as usize;
+        let kind = std::str::from_utf8(r.take(kind_len, "kind")?)
+            .ok()
+            .filter(|k| k.is_ascii())
+            .ok_or_else(|| malformed("kind is not ASCII"))?
+            .to_string();
+        let n = r.u32("public value count")? as usize;
+        if n > MAX_PUBLIC_VALUES {
+            return Err(malformed(format!("{n} public values exceeds the limit")));
+        }
+        let mut public_values = Vec::with_capacity(n.min(r.0.len() / 4));
+        for _ in 0..n {
+            let x = r.u32("public value")?;
+            if x >= Val::ORDER_U32 {
+                return Err(malformed("public value is not a canonical field element"));
+            }
+            public_values.push(Val::from_u32(x));
+        }
+        let len = r.u64("proof length")?;
+        if len != r.0.len() as u64 {
+            return Err(malformed(format!(
+                "declared proof length {len} but {} bytes follow",
+                r.0.len()
+            )));
+        }
+        let (proof, rest) = postcard::take_from_bytes(r.0)
+            .map_err(|e| malformed(format!("cannot decode proof body: {e}")))?;
+        if !rest.is_empty() {
+            return Err(malformed(format!("{} trailing bytes after the proof body", rest.len())));
+        }
+        Ok(ProofEnvelope {
+            kind,
+            public_values,
+            proof,
+        })
+    }
+}
