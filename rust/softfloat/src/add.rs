@@ -4,8 +4,10 @@ use crate::bits::{decode, is_inf, is_nan, is_zero, sign, zero, CANONICAL_NAN, SI
 use crate::round::round_pack;
 
 /// Headroom given to the larger significand before alignment. With 24 + 39 = 63
-/// bits the sum cannot overflow a `u64`, and any operand shifted further than
-/// this lies wholly below the result's guard bit, so only its stickiness counts.
+/// bits the sum cannot overflow a `u64`. An operand shifted further than this
+/// loses bits, but only far below the result's guard bit (the larger operand
+/// is then normal, so the result keeps its top bit at 61 or above), where a
+/// sticky flag is all the rounding needs.
 const ALIGN_BITS: u32 = 39;
 
 /// `a + b` on binary32 bit patterns, correctly rounded (nearest, ties to even).

@@ -14,6 +14,9 @@
 //!   FP32 operations round through the one routine [`round_pack`].
 //! - BF16 x BF16 -> FP32 ([`bf16_mul_f32`]) is exact in FP32's normal range;
 //!   [`bf16_mac`] and [`bf16_dot`] accumulate in FP32 in the declared order.
+//! - The field helpers ([`unpack`], [`pack`], the `is_*` class predicates) and
+//!   [`round_pack`] are public so that the AIR chips share one decomposition
+//!   and one rounding definition with this reference.
 //! - **NaN policy (v1):** every NaN result is the single quiet NaN
 //!   [`CANONICAL_NAN`] (`0x7FC00000`), or [`BF16_CANONICAL_NAN`] (`0x7FC0`) for
 //!   BF16; input payloads and signs are not propagated. Hardware returns

@@ -4,7 +4,7 @@ use crate::bits::{decode_normalized, is_nan, is_zero, sign, CANONICAL_NAN, POS_I
 use crate::round::round_pack;
 
 /// The radicand is the significand shifted up by this (even) amount, so that
-/// the integer root has at least 30 bits, 6 more than the 24 kept.
+/// the integer root has 31 or 32 bits, at least 7 more than the 24 kept.
 const RADICAND_SHIFT: u32 = 38;
 
 /// `sqrt(x)` on a binary32 bit pattern, correctly rounded (nearest, ties to
@@ -41,13 +41,13 @@ pub const fn f32_sqrt(x: u32) -> u32 {
 }
 
 /// `(floor(sqrt(n)), n - floor(sqrt(n))^2)` by the binary digit-by-digit
-/// recurrence: one root bit per step, integer operations only (unlike a
-/// library isqrt, which may seed itself with a hardware float sqrt).
+/// recurrence, one root bit per step. Spelled out rather than calling
+/// `u64::isqrt` so that the definition is visibly integer-only and does not
+/// depend on how a library chooses to compute it.
 const fn isqrt_rem(n: u64) -> (u64, u64) {
     let mut rem = n;
     let mut root = 0u64;
-    // Highest power of four not above n; `root` holds the root found so far,
-    // scaled by `bit`.
+    // `bit` walks down the powers of four, starting at the highest one <= n.
     let mut bit = 1u64 << 62;
     while bit > n {
         bit >>= 2;
