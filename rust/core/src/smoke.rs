@@ -169,7 +169,9 @@ pub fn prove(a: &[u16], b: &[u16]) -> Result<Vec<u8>> {
 pub fn verify(proof: &[u8], n: usize, sum: u32) -> Result<()> {
     let log_n = check_len(n)?;
     if sum >= Val::ORDER_U32 {
-        return Err(Error::InvalidInput(format!("sum {sum} is not a field element")));
+        return Err(Error::InvalidInput(format!(
+            "sum {sum} is not a field element"
+        )));
     }
     STATEMENT.verify(proof, &public(n, sum), &[log_n, RANGE16_LOG_HEIGHT])
 }
@@ -185,39 +187,50 @@ mod tests {
     }
 
     fn is_rejected(r: Result<()>) -> bool {
-        matches!(r, Err(Error::Verification(_)) | Err(Error::Malformed { .. }))
+        matches!(
+            r,
+            Err(Error::Verification(_)) | Err(Error::Malformed { .. })
+        )
+    }
+
+    /// One honest proof shared by the tests that only read it (proving costs seconds).
+    fn shared() -> &'static (Vec<u8>, u32) {
+        static PROOF: std::sync::OnceLock<(Vec<u8>, u32)> = std::sync::OnceLock::new();
+        PROOF.get_or_init(|| {
+            let (a, b) = sample(16);
+            (prove(&a, &b).unwrap(), dot_mod_p(&a, &b))
+        })
     }
 
     #[test]
     fn honest_proof_verifies() {
-        let (a, b) = sample(64);
-        let proof = prove(&a, &b).unwrap();
-        verify(&proof, 64, dot_mod_p(&a, &b)).unwrap();
+        let (proof, s) = shared();
+        verify(proof, 16, *s).unwrap();
     }
 
     #[test]
     fn proofs_are_randomized() {
-        // Hiding: two proofs of the same witness share no commitment bytes.
-        let (a, b) = sample(8);
-        assert_ne!(prove(&a, &b).unwrap(), prove(&a, &b).unwrap());
+        // Hiding: two proofs of the same witness differ.
+        let (a, b) = sample(16);
+        assert_ne!(&prove(&a, &b).unwrap(), &shared().0);
     }
 
     #[test]
     fn wrong_public_values_rejected() {
-        let (a, b) = sample(16);
-        let s = dot_mod_p(&a, &b);
-        let proof = prove(&a, &b).unwrap();
-        assert!(is_rejected(verify(&proof, 16, (s + 1) % Val::ORDER_U32)));
-        assert!(matches!(verify(&proof, 16, Val::ORDER_U32), Err(Error::InvalidInput(_))));
-        assert!(verify(&proof, 32, s).is_err());
+        let (proof, s) = shared();
+        assert!(is_rejected(verify(proof, 16, (s + 1) % Val::ORDER_U32)));
+        assert!(matches!(
+            verify(proof, 16, Val::ORDER_U32),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(verify(proof, 32, *s).is_err());
     }
 
     #[test]
     fn public_values_inside_envelope_are_bound() {
         // Rewriting the sum inside the envelope (and claiming it) must fail the STARK.
-        let (a, b) = sample(16);
-        let s = dot_mod_p(&a, &b);
-        let mut proof = prove(&a, &b).unwrap();
+        let (proof, s) = shared();
+        let mut proof = proof.clone();
         let kind_len = proof[5] as usize;
         let off = 6 + kind_len + 4 + 4; // second public value
         let forged = (s + 1) % Val::ORDER_U32;
@@ -227,18 +240,20 @@ mod tests {
 
     #[test]
     fn flipped_bytes_and_truncation_rejected() {
-        let (a, b) = sample(16);
-        let s = dot_mod_p(&a, &b);
-        let proof = prove(&a, &b).unwrap();
+        let (proof, s) = shared();
+        let (proof, s) = (proof.clone(), *s);
         // Flip one bit in a spread of positions across header and body.
         let step = (proof.len() / 29).max(1);
         for pos in (0..proof.len()).step_by(step) {
             let mut p = proof.clone();
             p[pos] ^= 0x10;
-            assert!(verify(&p, 16, s).is_err(), "bit flip at {pos} accepted");
+            assert!(is_rejected(verify(&p, 16, s)), "bit flip at {pos} accepted");
         }
         for cut in [0, 3, 10, proof.len() / 2, proof.len() - 1] {
-            assert!(is_rejected(verify(&proof[..cut], 16, s)), "truncation to {cut} accepted");
+            assert!(
+                is_rejected(verify(&proof[..cut], 16, s)),
+                "truncation to {cut} accepted"
+            );
         }
         let mut longer = proof.clone();
         longer.push(0);
@@ -278,7 +293,10 @@ mod tests {
 
     #[test]
     fn bad_lengths_are_invalid_input() {
-        assert!(matches!(prove(&[1, 2, 3], &[1, 2, 3]), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            prove(&[1, 2, 3], &[1, 2, 3]),
+            Err(Error::InvalidInput(_))
+        ));
         assert!(matches!(prove(&[1, 2], &[1]), Err(Error::InvalidInput(_))));
         assert!(matches!(verify(&[], 3, 0), Err(Error::InvalidInput(_))));
     }

@@ -94,12 +94,6 @@ fn build(mmcs_rng: ZkRng, pcs_rng: ZkRng) -> ZkConfig {
         query_proof_of_work_bits: FRI_QUERY_POW_BITS,
         mmcs: ChallengeMmcs::new(val_mmcs.clone()),
     };
-    let pcs = Pcs::new(
-        Dft::default(),
-        val_mmcs,
-        fri,
-        NUM_RANDOM_CODEWORDS,
-        pcs_rng,
-    );
+    let pcs = Pcs::new(Dft::default(), val_mmcs, fri, NUM_RANDOM_CODEWORDS, pcs_rng);
     StarkConfig::new(pcs, Challenger::new(perm))
 }

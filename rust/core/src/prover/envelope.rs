@@ -70,9 +70,13 @@ impl ProofEnvelope {
             .map_err(|e| Error::Proving(format!("cannot serialize proof: {e}")))?;
         let kind = self.kind.as_bytes();
         if kind.len() > u8::MAX as usize || !self.kind.is_ascii() {
-            return Err(Error::InvalidInput(format!("bad proof kind {:?}", self.kind)));
+            return Err(Error::InvalidInput(format!(
+                "bad proof kind {:?}",
+                self.kind
+            )));
         }
-        let mut out = Vec::with_capacity(16 + kind.len() + 4 * self.public_values.len() + body.len());
+        let mut out =
+            Vec::with_capacity(16 + kind.len() + 4 * self.public_values.len() + body.len());
         out.extend_from_slice(MAGIC);
         out.push(FORMAT_VERSION);
         out.push(kind.len() as u8);
@@ -127,7 +131,10 @@ impl ProofEnvelope {
         let (proof, rest) = postcard::take_from_bytes(r.0)
             .map_err(|e| malformed(format!("cannot decode proof body: {e}")))?;
         if !rest.is_empty() {
-            return Err(malformed(format!("{} trailing bytes after the proof body", rest.len())));
+            return Err(malformed(format!(
+                "{} trailing bytes after the proof body",
+                rest.len()
+            )));
         }
         Ok(ProofEnvelope {
             kind,

@@ -17,7 +17,11 @@ type Cache = Mutex<HashMap<Key, Arc<ProverData<ZkConfig>>>>;
 static CACHE: OnceLock<Cache> = OnceLock::new();
 
 /// The statement's common data for the given extended (ZK-doubled) degree bits.
-pub fn setup<A>(kind: &'static str, airs: &[A], ext_degree_bits: &[usize]) -> Arc<ProverData<ZkConfig>>
+pub fn setup<A>(
+    kind: &'static str,
+    airs: &[A],
+    ext_degree_bits: &[usize],
+) -> Arc<ProverData<ZkConfig>>
 where
     A: Air<InteractionSymbolicBuilder<Val, Challenge>>,
 {
