@@ -11,6 +11,7 @@ STAMPS := .build-stamps
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(BIN)):$(PATH)
 
+PY_DIRS := $(wildcard python tests benches examples)
 RUST_SRC := Cargo.toml Cargo.lock .cargo/config.toml $(shell find rust -name '*.rs' -o -name 'Cargo.toml' -o -name '*.json' 2>/dev/null)
 
 .PHONY: all demo test test-rust test-python bench lint fmt clean
@@ -54,13 +55,13 @@ bench: $(STAMPS)/ext
 lint: $(STAMPS)/deps
 	cargo fmt --all --check
 	cargo clippy --release --workspace --all-targets --quiet -- -D warnings
-	$(BIN)/ruff check python tests benches examples
-	$(BIN)/ruff format --check python tests benches examples
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 fmt: $(STAMPS)/deps
 	cargo fmt --all
-	$(BIN)/ruff format python tests benches examples
-	$(BIN)/ruff check --fix python tests benches examples
+	$(BIN)/ruff format $(PY_DIRS)
+	$(BIN)/ruff check --fix $(PY_DIRS)
 
 clean:
 	rm -rf $(STAMPS) target
