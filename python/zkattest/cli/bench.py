@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 
+from zkattest.bench import commit as commit_bench
+
 # Each benchmark module exposes ``register(subparsers)``.
-_BENCHES: tuple = ()
+_BENCHES: tuple = (commit_bench,)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -4,8 +4,11 @@
 
 #![deny(missing_docs)]
 
+pub mod arith;
 pub mod chips;
+pub mod commit;
 pub mod error;
+pub mod optim;
 pub mod prover;
 pub mod smoke;
 

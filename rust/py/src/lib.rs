@@ -2,7 +2,9 @@
 //! releases the GIL around core calls and maps the core error onto Python exceptions;
 //! all logic lives in `zkattest-core`.
 
+mod commit;
 mod error;
+mod optim;
 mod smoke;
 
 use pyo3::prelude::*;
@@ -14,6 +16,19 @@ mod _core {
 
     #[pymodule_export]
     use super::smoke::{smoke_prove, smoke_verify};
+
+    #[pymodule_export]
+    use super::commit::{
+        commit_chunk_salt, commit_constants, commit_derive_step_key, commit_from_shards,
+        commit_leaf_hash, commit_parse_proof, commit_safetensors, commit_shard, commit_state,
+        commit_verify_chunk, commit_verify_leaf, PyCommittedState,
+    };
+
+    #[pymodule_export]
+    use super::optim::{
+        adamw_scalars, adamw_update, adamw_update_reference, sgd_scalars, sgd_update,
+        sgd_update_reference, PyAdamWScalars, PySgdScalars,
+    };
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
