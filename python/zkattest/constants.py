@@ -59,3 +59,42 @@ ED25519_PUBLIC_KEY_SIZE: Final = 32
 ED25519_SIGNATURE_SIZE: Final = 64
 PRIVATE_KEY_SUFFIX: Final = ".key"
 PUBLIC_KEY_SUFFIX: Final = ".pub"
+
+# --- Proof bundle (docs/bundle.md) -------------------------------------------------------
+#: Format version of a proof bundle (``bundle_version`` in the signed manifest).
+BUNDLE_VERSION: Final = 1
+SUPPORTED_BUNDLE_VERSIONS: Final = (BUNDLE_VERSION,)
+#: Predicate type of the signed bundle manifest.
+PREDICATE_BUNDLE_V1: Final = f"{PREDICATE_BASE}/bundle/v1"
+#: Predicate type of the final-model statement.
+PREDICATE_FINAL_V1: Final = f"{PREDICATE_BASE}/final/v1"
+#: Version of the zkattest predicate bodies written into a bundle (``v`` field).
+BUNDLE_PREDICATE_VERSION: Final = 1
+#: Member names of a v1 bundle.
+BUNDLE_MANIFEST: Final = "manifest.dsse.json"
+BUNDLE_SPEC: Final = "spec.json"
+BUNDLE_SPEC_ENVELOPE: Final = "spec.dsse.json"
+BUNDLE_GENESIS: Final = "genesis.dsse.json"
+BUNDLE_LOG: Final = "log.jsonl"
+BUNDLE_PROOF_INDEX: Final = "proofs/index.jsonl"
+#: Directory of proof blobs; blob ``i`` is ``proofs/<i:08d>.bin``.
+BUNDLE_PROOF_DIR: Final = "proofs/"
+BUNDLE_INVARIANTS: Final = "invariants.dsse.json"
+BUNDLE_FINAL: Final = "final.dsse.json"
+BUNDLE_PROVENANCE: Final = "provenance.dsse.json"
+#: Default member name of the final weights, when they ship in the bundle.
+BUNDLE_WEIGHTS: Final = "model.safetensors"
+#: Subject name of the statements about the run as a whole (the spec digest).
+SPEC_SUBJECT_NAME: Final = "training-spec"
+#: Media type of a proof bundle (SLSA provenance byproduct, HTTP uploads).
+BUNDLE_MEDIA_TYPE: Final = "application/vnd.zkattest.bundle.v1"
+#: Keys a StepRecord's ``extra`` may carry for the invariant checks.
+RECORD_EXTRA_HYPERPARAMETERS: Final = "hyperparameters"
+#: SLSA provenance: the build type of a zkattest training run and the builder id.
+SLSA_BUILD_TYPE: Final = f"{PREDICATE_BASE}/training/v1"
+SLSA_BUILDER_ID: Final = f"{PREDICATE_BASE}/trainer"
+#: DigestSet key of a committed dataset root (not a standard in-toto algorithm, so
+#: in-toto consumers ignore it, as the spec requires).
+DATASET_ROOT_DIGEST_KEY: Final = "zkattest-dataset-root"
+#: Proof kind of the foundation's smoke statement (dot product of two u16 vectors).
+PROOF_KIND_SMOKE: Final = "smoke.dot16.v1"

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from zkattest import __version__
-from zkattest.cli import bench, demo, keygen
+from zkattest.cli import bench, demo, inspect, keygen, verify
 from zkattest.errors import (
     InvalidInputError,
     MalformedError,
@@ -28,7 +28,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_UNSUPPORTED = 3
 
-_COMMANDS = (demo, bench, keygen)
+_COMMANDS = (demo, bench, keygen, verify, inspect)
 
 
 def build_parser() -> argparse.ArgumentParser:
