@@ -4,7 +4,6 @@
 
 #![deny(missing_docs)]
 
-pub mod arith;
 pub mod chips;
 pub mod commit;
 pub mod error;
