@@ -80,6 +80,7 @@ __all__ = [
     "StateCommitter",
     "TensorBytes",
     "TensorCommitment",
+    "as_tensor_bytes",
     "chunk_bytes",
     "chunk_salt",
     "commit_safetensors",

@@ -339,7 +339,7 @@ fn shard_root(key: &StepKey, meta: &TensorMeta, data: &[u8], cuts: &[usize], cs:
     bounds.dedup();
     let mut shards: Vec<ShardLeaves> = bounds
         .windows(2)
-        .map(|w| commit_shard(key, &meta.name(), cs, w[0] as u64, &data[w[0]..w[1]]).unwrap())
+        .map(|w| commit_shard(key, meta.name(), cs, w[0] as u64, &data[w[0]..w[1]]).unwrap())
         .collect();
     shards.reverse();
     tensor_from_shards(meta.clone(), cs, shards).unwrap().root
