@@ -19,6 +19,9 @@ from zkattest.errors import (
 
 __version__: str = _core.__version__
 
+# After __version__: the attestation imports modules that read it.
+from zkattest.attest import attest
+
 __all__ = [
     "InvalidInputError",
     "MalformedError",
@@ -28,4 +31,5 @@ __all__ = [
     "ZkattestError",
     "ZkattestIOError",
     "__version__",
+    "attest",
 ]

@@ -15,6 +15,7 @@ with :func:`register_proof_kind`.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ from zkattest.constants import (
     SLSA_PROVENANCE_V1,
     SPEC_SUBJECT_NAME,
 )
+from zkattest.data import RECORD_EXTRA_BATCH
 from zkattest.errors import (
     InvalidInputError,
     MalformedError,
@@ -389,6 +391,8 @@ class _Verifier:
                 self.run("log.binding", self.check_log_binding)
                 self.run("log.checkpoints", self.check_checkpoints)
                 self.run("log.inclusion", self.check_inclusion)
+                if self._records_carry_batches():
+                    self.run("data.batches", self.check_batches)
             else:
                 for name in ("log.binding", "log.checkpoints", "log.inclusion"):
                     self.add(name, SKIPPED, f"not checked: {BUNDLE_LOG} did not verify")
@@ -655,6 +659,50 @@ class _Verifier:
             if root_from_inclusion_proof(tree.leaf(i), i, n, path) != root:
                 raise VerificationError(f"record {i} (step {i}) is not included under the root")
         return f"inclusion proof of each of the {log.size} records recomputed to the root"
+
+    def _records_carry_batches(self) -> bool:
+        """Whether the first record carries its batch indices (bundles written by
+        ``zkattest.attest``); only then is ``data.batches`` reported."""
+        with self.r.open_lines(BUNDLE_LOG) as lines:
+            for line in lines:
+                d = json.loads(line)
+                if isinstance(d, dict) and "batch_commitment" in d:
+                    return isinstance(d.get("extra"), dict) and RECORD_EXTRA_BATCH in d["extra"]
+        return False
+
+    def check_batches(self) -> _CheckResult:
+        """Records that carry their batch indices (``zkattest.attest`` writes them under
+        ``extra["batch"]``) draw only from the committed dataset: every index is an int
+        in ``[0, dataset.size)``. Example membership needs the dataset (not in v1)."""
+        spec = self.need_spec()
+        self.need_log()
+        n, carried, total = spec.dataset.size, 0, 0
+        with self.r.open_lines(BUNDLE_LOG) as lines:
+            for line in lines:
+                d = json.loads(line)
+                if not isinstance(d, dict) or "batch_commitment" not in d:
+                    continue  # header, checkpoint or trailer (log.verify checked them)
+                total += 1
+                b = d["extra"].get(RECORD_EXTRA_BATCH)
+                if b is None:
+                    continue
+                carried += 1
+                idx = b.get("indices") if isinstance(b, dict) else None
+                if not isinstance(idx, list) or not idx:
+                    raise VerificationError(f"step {d['step']}: malformed batch {b!r}")
+                bad = [i for i in idx if type(i) is not int or not 0 <= i < n]
+                if bad:
+                    raise VerificationError(
+                        f"step {d['step']}: batch indices {bad[:4]} are outside the committed "
+                        f"dataset (size {n})"
+                    )
+        if not carried:
+            return UNCHECKED, f"none of the {total} records carries its batch indices"
+        return (
+            f"{carried} of {total} records draw their batch from dataset indices "
+            f"0..{n - 1}; example membership (inclusion proofs against dataset.root) needs "
+            "the dataset: not in bundle v1"
+        )
 
     # -- proofs ---------------------------------------------------------------------------
 
