@@ -37,8 +37,11 @@ $(STAMPS)/ext: $(STAMPS)/deps $(RUST_SRC)
 	$(BIN)/maturin develop --release --quiet
 	@touch $@
 
+# The main job as far as it exists: a zero-knowledge proof through the full proving
+# stack, then an attested training run on scikit-learn's digits, verified and tampered.
 demo: $(STAMPS)/ext
 	$(BIN)/zkattest demo
+	$(PY) examples/train_digits.py --out out/demo
 
 test: test-rust test-python
 

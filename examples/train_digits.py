@@ -107,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     sampler = data.sampler(seed=SEED)
     loader = torch.utils.data.DataLoader(data, batch_size=BATCH, sampler=sampler)
     bundle = out / "run.zkab"
+    # A fresh run each time: this script owns its output directory.
+    for stale in (bundle, out / "tampered.zkab"):
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(out / "run.zkab.work", ignore_errors=True)
     with zkattest.attest(
         model,
         opt,
