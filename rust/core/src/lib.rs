@@ -10,5 +10,6 @@ pub mod error;
 pub mod optim;
 pub mod prover;
 pub mod smoke;
+mod wire;
 
 pub use error::{Error, Result};

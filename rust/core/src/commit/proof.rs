@@ -22,6 +22,7 @@ use super::state::state_root;
 use super::tensor::{check_chunk_size, TensorMeta};
 use super::{tree, Digest};
 use crate::error::{Error, Result};
+use crate::wire::{self, Reader};
 
 /// Proof that one chunk belongs to a state root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,50 +44,23 @@ pub struct ChunkProof {
 }
 
 fn malformed(detail: impl Into<String>) -> Error {
-    Error::Malformed {
-        what: "chunk proof",
-        detail: detail.into(),
-    }
+    wire::malformed("chunk proof", detail)
 }
 
-/// A cursor that never reads past the end of its input.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8]> {
-        if self.0.len() < n {
-            return Err(malformed(format!(
-                "truncated at {field} (needs {n} bytes, {} left)",
-                self.0.len()
-            )));
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Ok(head)
+/// Reads a length-prefixed audit path of exactly `expected` hashes.
+fn read_path(r: &mut Reader<'_>, field: &str, expected: usize) -> Result<Vec<Digest>> {
+    let n = r.u8(field)? as usize;
+    if n != expected {
+        return Err(malformed(format!(
+            "{field} has {n} hashes, expected {expected}"
+        )));
     }
-    fn u8(&mut self, field: &str) -> Result<u8> {
-        Ok(self.take(1, field)?[0])
-    }
-    fn u32(&mut self, field: &str) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.take(4, field)?.try_into().unwrap()))
-    }
-    fn u64(&mut self, field: &str) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8, field)?.try_into().unwrap()))
-    }
-    fn path(&mut self, field: &str, expected: usize) -> Result<Vec<Digest>> {
-        let n = self.u8(field)? as usize;
-        if n != expected {
-            return Err(malformed(format!(
-                "{field} has {n} hashes, expected {expected}"
-            )));
-        }
-        (0..n)
-            .map(|_| {
-                let b: [u8; DIGEST_LEN] = self.take(DIGEST_LEN, field)?.try_into().unwrap();
-                Ok(Digest::from_bytes(b))
-            })
-            .collect()
-    }
+    (0..n)
+        .map(|_| {
+            let b: [u8; DIGEST_LEN] = r.take(DIGEST_LEN, field)?.try_into().unwrap();
+            Ok(Digest::from_bytes(b))
+        })
+        .collect()
 }
 
 impl ChunkProof {
@@ -125,7 +99,7 @@ impl ChunkProof {
 
     /// Parses the wire format strictly (see the module docs).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes, "chunk proof");
         if r.take(CHUNK_PROOF_MAGIC.len(), "magic")? != CHUNK_PROOF_MAGIC {
             return Err(malformed(
                 "not a zkattest chunk proof (bad magic or version)",
@@ -161,7 +135,7 @@ impl ChunkProof {
                 "chunk index {index} is outside tensor {name:?} ({num_chunks} chunks)"
             )));
         }
-        let tensor_path = r.path("tensor path", tree::path_len(index, num_chunks))?;
+        let tensor_path = read_path(&mut r, "tensor path", tree::path_len(index, num_chunks))?;
         let position = r.u64("position")?;
         let num_tensors = r.u64("tensor count")?;
         if position >= num_tensors {
@@ -169,9 +143,9 @@ impl ChunkProof {
                 "position {position} is outside a state of {num_tensors} tensors"
             )));
         }
-        let state_path = r.path("state path", tree::path_len(position, num_tensors))?;
-        if !r.0.is_empty() {
-            return Err(malformed(format!("{} trailing bytes", r.0.len())));
+        let state_path = read_path(&mut r, "state path", tree::path_len(position, num_tensors))?;
+        if !r.rest().is_empty() {
+            return Err(malformed(format!("{} trailing bytes", r.rest().len())));
         }
         Ok(Self {
             chunk_size,

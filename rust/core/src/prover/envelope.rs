@@ -12,6 +12,7 @@ use p3_field::{PrimeCharacteristicRing, PrimeField32};
 
 use super::config::{Val, ZkConfig};
 use crate::error::{Error, Result};
+use crate::wire::{self, Reader};
 
 /// Magic bytes at the start of every proof.
 pub const MAGIC: &[u8; 4] = b"ZKAP";
@@ -31,36 +32,7 @@ pub struct ProofEnvelope {
 }
 
 fn malformed(detail: impl Into<String>) -> Error {
-    Error::Malformed {
-        what: "proof",
-        detail: detail.into(),
-    }
-}
-
-/// A cursor that never reads past the end of its input.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize, field: &str) -> Result<&'a [u8]> {
-        if self.0.len() < n {
-            return Err(malformed(format!(
-                "truncated: {field} needs {n} bytes, {} left",
-                self.0.len()
-            )));
-        }
-        let (head, tail) = self.0.split_at(n);
-        self.0 = tail;
-        Ok(head)
-    }
-    fn u8(&mut self, field: &str) -> Result<u8> {
-        Ok(self.take(1, field)?[0])
-    }
-    fn u32(&mut self, field: &str) -> Result<u32> {
-        Ok(u32::from_le_bytes(self.take(4, field)?.try_into().unwrap()))
-    }
-    fn u64(&mut self, field: &str) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8, field)?.try_into().unwrap()))
-    }
+    wire::malformed("proof", detail)
 }
 
 impl ProofEnvelope {
@@ -93,7 +65,7 @@ impl ProofEnvelope {
     /// Parses the wire format, rejecting anything truncated, oversized, non-canonical
     /// or followed by trailing bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader(bytes);
+        let mut r = Reader::new(bytes, "proof");
         if r.take(4, "magic")? != MAGIC {
             return Err(malformed("not a zkattest proof (bad magic)"));
         }
@@ -113,7 +85,7 @@ impl ProofEnvelope {
         if n > MAX_PUBLIC_VALUES {
             return Err(malformed(format!("{n} public values exceeds the limit")));
         }
-        let mut public_values = Vec::with_capacity(n.min(r.0.len() / 4));
+        let mut public_values = Vec::with_capacity(n.min(r.rest().len() / 4));
         for _ in 0..n {
             let x = r.u32("public value")?;
             if x >= Val::ORDER_U32 {
@@ -122,13 +94,13 @@ impl ProofEnvelope {
             public_values.push(Val::from_u32(x));
         }
         let len = r.u64("proof length")?;
-        if len != r.0.len() as u64 {
+        if len != r.rest().len() as u64 {
             return Err(malformed(format!(
                 "declared proof length {len} but {} bytes follow",
-                r.0.len()
+                r.rest().len()
             )));
         }
-        let (proof, rest) = postcard::take_from_bytes(r.0)
+        let (proof, rest) = postcard::take_from_bytes(r.rest())
             .map_err(|e| malformed(format!("cannot decode proof body: {e}")))?;
         if !rest.is_empty() {
             return Err(malformed(format!(
