@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 
 from zkattest.bench import commit as commit_bench
+from zkattest.bench import prove as prove_bench
 
 # Each benchmark module exposes ``register(subparsers)``.
-_BENCHES: tuple = (commit_bench,)
+_BENCHES: tuple = (commit_bench, prove_bench)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

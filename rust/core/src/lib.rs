@@ -4,6 +4,7 @@
 
 #![deny(missing_docs)]
 
+pub mod arith;
 pub mod chips;
 pub mod commit;
 pub mod error;

@@ -2,6 +2,7 @@
 //! releases the GIL around core calls and maps the core error onto Python exceptions;
 //! all logic lives in `zkattest-core`.
 
+mod arith;
 mod commit;
 mod error;
 mod optim;
@@ -16,6 +17,9 @@ mod _core {
 
     #[pymodule_export]
     use super::smoke::{smoke_prove, smoke_verify};
+
+    #[pymodule_export]
+    use super::arith::{arith_evaluate, arith_layout, arith_ops, arith_prove, arith_verify};
 
     #[pymodule_export]
     use super::commit::{

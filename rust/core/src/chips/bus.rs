@@ -5,3 +5,22 @@ use p3_lookup::LookupBus;
 
 /// 16-bit range table: a lookup of `[x]` proves `0 <= x < 2^16`.
 pub const RANGE16: LookupBus<'static> = LookupBus::new("range16");
+
+/// The shared floating-point lookup tables (see [`crate::chips::fptables`]): one bus
+/// for every table, each tuple `[tag, k_0, .., k_9]` (zero padded to
+/// [`FP_TABLE_WIDTH`]). One bus lets the prover pack lookups of different tables into
+/// the same LogUp column.
+pub const FP_TABLE: LookupBus<'static> = LookupBus::new("fp.table");
+
+/// Tuple width on [`FP_TABLE`]: the tag plus ten key / value elements.
+pub const FP_TABLE_WIDTH: usize = 11;
+
+/// Floating-point operations: a chip *receives* `[op, in_0, in_1, in_2, in_3, out_0,
+/// out_1]` (16-bit limbs, see [`crate::chips::fptables::OpCode`]) for every op it
+/// proves; whatever produces the operands (a public-input AIR, an optimizer chip)
+/// sends the same tuple.
+pub const FP_OP: p3_lookup::PermutationCheckBus<'static> =
+    p3_lookup::PermutationCheckBus::new("fp.op");
+
+/// Tuple width on [`FP_OP`].
+pub const FP_OP_WIDTH: usize = 7;

@@ -2,8 +2,19 @@
 //! pattern: operands travel on LogUp buses declared in [`bus`], shared lookup tables
 //! (such as [`range16`]) carry a multiplicity column.
 
+pub mod addcore;
+pub mod bf16_mac;
+pub mod bf16_mul;
+pub mod bf16_unary;
 pub mod bus;
+pub mod fp32_add;
+pub mod fp32_mul;
+pub mod fp32_to_bf16;
+pub mod fptables;
+pub mod opio;
 pub mod range16;
+#[cfg(test)]
+pub(crate) mod testing;
 
 /// Declares an enum over several AIRs that delegates [`p3_air::BaseAir`] and
 /// [`p3_air::Air`] to its variants, so one `prove_batch` call can mix chips.
@@ -26,6 +37,15 @@ macro_rules! air_enum {
             }
             fn num_public_values(&self) -> usize {
                 match self { $(Self::$var(a) => <$ty as p3_air::BaseAir<F>>::num_public_values(a)),+ }
+            }
+            fn num_periodic_columns(&self) -> usize {
+                match self { $(Self::$var(a) => <$ty as p3_air::BaseAir<F>>::num_periodic_columns(a)),+ }
+            }
+            fn periodic_columns(&self) -> Vec<Vec<F>> {
+                match self { $(Self::$var(a) => <$ty as p3_air::BaseAir<F>>::periodic_columns(a)),+ }
+            }
+            fn periodic_values(&self, row_index: usize) -> Vec<F> {
+                match self { $(Self::$var(a) => <$ty as p3_air::BaseAir<F>>::periodic_values(a, row_index)),+ }
             }
             fn main_next_row_columns(&self) -> Vec<usize> {
                 match self { $(Self::$var(a) => <$ty as p3_air::BaseAir<F>>::main_next_row_columns(a)),+ }
