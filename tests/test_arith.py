@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 import ml_dtypes
 import numpy as np
 import pytest
@@ -237,3 +239,51 @@ def test_other_ops_prove_and_reject_tampering(op: str) -> None:
     bad[2] ^= 1
     with pytest.raises(VerificationError):
         arith.verify(op, *inputs, outputs=bad, proof=proof)
+
+
+def _f64_to_bf16(v: float) -> int:
+    """Nearest BF16 (ties to even) of a float64, by exact integer scaling (no float32
+    intermediate, so no double rounding)."""
+    if v != v:
+        return 0x7FC0
+    sign = 0x8000 if math.copysign(1.0, v) < 0 else 0
+    a = abs(v)
+    if a == 0:
+        return sign
+    if math.isinf(a):
+        return sign | 0x7F80
+    e = math.frexp(a)[1] - 1  # a in [2^e, 2^(e+1))
+    ulp = max(e - 7, -133)
+    val = round(a / 2.0**ulp) * 2.0**ulp  # round() ties to even
+    if val >= 2.0**128:
+        return sign | 0x7F80
+    return sign | int(np.float32(val).view(np.uint32)) >> 16
+
+
+def _exp(v: float) -> float:
+    try:
+        return math.exp(v)
+    except OverflowError:
+        return math.inf
+
+
+def test_unary_tables_match_the_f64_reference_everywhere() -> None:
+    # The tables are defined as the correctly rounded BF16 of an f64 reference; Python's
+    # math.erfc / math.exp reproduce all 65,280 finite entries of both.
+    xs = np.array([x for x in range(1 << 16) if (x >> 7) & 0xFF != 0xFF], np.uint16)
+    fx = (xs.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+    gelu = [_f64_to_bf16(0.5 * v * math.erfc(-v / math.sqrt(2.0))) for v in fx]
+    exp = [_f64_to_bf16(_exp(v)) for v in fx]
+    assert np.array_equal(arith.evaluate("bf16_gelu", xs), np.array(gelu, np.uint32))
+    assert np.array_equal(arith.evaluate("bf16_exp", xs), np.array(exp, np.uint32))
+
+
+@pytest.mark.parametrize("op", ["bf16_gelu", "bf16_exp"])
+def test_unary_prove_and_reject_tampering(op: str) -> None:
+    x = np.array([0.0, 1.0, -1.0, 10.0, -10.0, 89.0, 1e-40, -3.5], np.float32).astype(BF16)
+    proof, out = arith.prove(op, x)
+    arith.verify(op, x, outputs=out, proof=proof)
+    bad = out.copy()
+    bad[1] += 1
+    with pytest.raises(VerificationError):
+        arith.verify(op, x, outputs=bad, proof=proof)

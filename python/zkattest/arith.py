@@ -40,6 +40,8 @@ _SIGNATURES: Final[dict[str, tuple[tuple[str, int], ...]]] = {
     "fp32_sub": (("x", 32), ("y", 32)),
     "fp32_mul": (("x", 32), ("y", 32)),
     "fp32_to_bf16": (("x", 32),),
+    "bf16_gelu": (("x", 16),),
+    "bf16_exp": (("x", 16),),
 }
 
 

@@ -17,11 +17,12 @@ import time
 import numpy as np
 
 from zkattest import arith
+from zkattest.errors import InvalidInputError
 
 #: AIR names of the shared tables (their cost does not grow with the batch).
 _TABLE_PREFIX = "table."
 #: The chip that proves an op, where its name differs from the op's.
-_CHIP_OF = {"fp32_sub": "fp32_add"}
+_CHIP_OF = {"fp32_sub": "fp32_add", "bf16_gelu": "bf16_unary", "bf16_exp": "bf16_unary"}
 #: Smallest chip height (log2): a chip at this height with no ops is padding.
 _MIN_LOG_ROWS = 3
 
@@ -56,6 +57,8 @@ def random_inputs(op: str, n: int, seed: int) -> list[np.ndarray]:
         return [_fp32(rng, n), _bf16(rng, n), _bf16(rng, n)]
     if op == "fp32_to_bf16":
         return [_fp32(rng, n)]
+    if op in ("bf16_gelu", "bf16_exp"):
+        return [_bf16(rng, n)]
     if op == "bf16_mul":
         return [_bf16(rng, n), _bf16(rng, n)]
     if op in ("fp32_add", "fp32_sub", "fp32_mul", "fp32_div"):
@@ -65,7 +68,7 @@ def random_inputs(op: str, n: int, seed: int) -> list[np.ndarray]:
 
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.log_n <= 20:
-        raise SystemExit("zkattest bench prove: --log-n must be between 1 and 20")
+        raise InvalidInputError(f"--log-n must be between 1 and 20, got {args.log_n}")
     n = 1 << args.log_n
     inputs = random_inputs(args.op, n, args.seed)
     lay = arith.layout(args.op, *inputs)  # also builds the cached setup

@@ -6,6 +6,7 @@ use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use zkattest_core::arith::{self, OpBatch, OpKind};
+use zkattest_core::chips::fptables::unary::UnaryFn;
 use zkattest_core::Error;
 
 use crate::error::{CoreError, CoreResult};
@@ -33,6 +34,10 @@ enum Owned {
     ToBf16 {
         x: Vec<u32>,
     },
+    Unary {
+        f: UnaryFn,
+        x: Vec<u16>,
+    },
 }
 
 impl Owned {
@@ -41,6 +46,7 @@ impl Owned {
             Owned::Bf16Mac { acc, a, b } => OpBatch::Bf16Mac { acc, a, b },
             Owned::Bf16Mul { a, b } => OpBatch::Bf16Mul { a, b },
             Owned::ToBf16 { x } => OpBatch::Fp32ToBf16 { x },
+            Owned::Unary { f, x } => OpBatch::Bf16Unary { f: *f, x },
             Owned::Binary { kind, x, y } => match kind {
                 OpKind::Fp32Sub => OpBatch::Fp32Sub { x, y },
                 OpKind::Fp32Mul => OpBatch::Fp32Mul { x, y },
@@ -93,6 +99,17 @@ fn owned(op: &str, inputs: &[Bound<'_, PyAny>]) -> CoreResult<Owned> {
             Owned::Bf16Mul {
                 a: array(op, "a", "uint16", &inputs[0])?,
                 b: array(op, "b", "uint16", &inputs[1])?,
+            }
+        }
+        OpKind::Bf16Gelu | OpKind::Bf16Exp => {
+            expect(&["x: uint16"])?;
+            Owned::Unary {
+                f: if kind == OpKind::Bf16Gelu {
+                    UnaryFn::Gelu
+                } else {
+                    UnaryFn::Exp
+                },
+                x: array(op, "x", "uint16", &inputs[0])?,
             }
         }
         OpKind::Fp32ToBf16 => {

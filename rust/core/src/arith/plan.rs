@@ -9,6 +9,7 @@ use crate::chips::bf16_mac::{mac_provable, MacOp};
 use crate::chips::bf16_mul::MulOp;
 use crate::chips::fp32_add::AddOp;
 use crate::chips::fp32_mul::MulOp as Fp32MulOp;
+use crate::chips::fptables::unary::UnaryFn;
 use crate::error::{Error, Result};
 
 /// The kinds of op a batch can hold.
@@ -26,17 +27,23 @@ pub enum OpKind {
     Fp32ToBf16,
     /// `c = x * y`.
     Fp32Mul,
+    /// `y = gelu(x)` on BF16 (the pinned table; result returned as `u32`).
+    Bf16Gelu,
+    /// `y = exp(x)` on BF16 (the pinned table).
+    Bf16Exp,
 }
 
 impl OpKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [OpKind; 6] = [
+    pub const ALL: [OpKind; 8] = [
         OpKind::Bf16Mac,
         OpKind::Bf16Mul,
         OpKind::Fp32Add,
         OpKind::Fp32Sub,
         OpKind::Fp32Mul,
         OpKind::Fp32ToBf16,
+        OpKind::Bf16Gelu,
+        OpKind::Bf16Exp,
     ];
 
     /// The kind's name (`bf16_mac`, ...), as the CLI and the Python API spell it.
@@ -48,6 +55,8 @@ impl OpKind {
             OpKind::Bf16Mul => "bf16_mul",
             OpKind::Fp32ToBf16 => "fp32_to_bf16",
             OpKind::Fp32Mul => "fp32_mul",
+            OpKind::Bf16Gelu => "bf16_gelu",
+            OpKind::Bf16Exp => "bf16_exp",
         }
     }
 
@@ -109,6 +118,13 @@ pub enum OpBatch<'a> {
         /// FP32 factors.
         y: &'a [u32],
     },
+    /// `y_i = f(x_i)` for a BF16 unary function.
+    Bf16Unary {
+        /// The function.
+        f: UnaryFn,
+        /// BF16 arguments.
+        x: &'a [u16],
+    },
 }
 
 impl OpBatch<'_> {
@@ -121,6 +137,12 @@ impl OpBatch<'_> {
             OpBatch::Bf16Mul { .. } => OpKind::Bf16Mul,
             OpBatch::Fp32ToBf16 { .. } => OpKind::Fp32ToBf16,
             OpBatch::Fp32Mul { .. } => OpKind::Fp32Mul,
+            OpBatch::Bf16Unary {
+                f: UnaryFn::Gelu, ..
+            } => OpKind::Bf16Gelu,
+            OpBatch::Bf16Unary {
+                f: UnaryFn::Exp, ..
+            } => OpKind::Bf16Exp,
         }
     }
 
@@ -133,6 +155,7 @@ impl OpBatch<'_> {
             | OpBatch::Fp32Mul { x, .. } => x.len(),
             OpBatch::Bf16Mul { a, .. } => a.len(),
             OpBatch::Fp32ToBf16 { x } => x.len(),
+            OpBatch::Bf16Unary { x, .. } => x.len(),
         }
     }
 
@@ -171,6 +194,7 @@ impl OpBatch<'_> {
                 finite16(self.kind(), "b", b)?;
             }
             OpBatch::Fp32ToBf16 { x } => finite32(self.kind(), "x", x)?,
+            OpBatch::Bf16Unary { x, .. } => finite16(self.kind(), "x", x)?,
         }
         Ok(())
     }
@@ -239,6 +263,10 @@ pub fn evaluate(batch: &OpBatch<'_>) -> Result<Vec<u32>> {
             .zip(y.iter())
             .map(|(&p, &q)| f32_mul(p, q))
             .collect(),
+        OpBatch::Bf16Unary { f, x } => x
+            .iter()
+            .map(|&v| f.eval(v).expect("finite, checked") as u32)
+            .collect(),
     })
 }
 
@@ -265,6 +293,10 @@ pub(crate) struct Plan {
     pub(crate) fmul: Vec<Fp32MulOp>,
     /// Public limbs of the `Fp32Mul` rows: `[x_hi, x_lo, y_hi, y_lo, c_hi, c_lo]`.
     pub(crate) fmul_public: Vec<[u32; 6]>,
+    /// Ops of the `Bf16Unary` chip.
+    pub(crate) unary: Vec<(UnaryFn, u16)>,
+    /// Public limbs of the `Bf16Unary` rows: `[x, f, 0, 0, 0, y]`.
+    pub(crate) unary_public: Vec<[u32; 6]>,
 }
 
 fn limbs(a: u32, b: u32, c: u32) -> [u32; 6] {
@@ -350,6 +382,12 @@ impl Plan {
                 for ((&p, &q), &c) in x.iter().zip(y.iter()).zip(outputs) {
                     plan.fmul.push(Fp32MulOp { x: p, y: q });
                     plan.fmul_public.push(limbs(p, q, c));
+                }
+            }
+            OpBatch::Bf16Unary { f, x } => {
+                for (&v, &c) in x.iter().zip(outputs) {
+                    plan.unary.push((*f, v));
+                    plan.unary_public.push([v as u32, *f as u32, 0, 0, 0, c]);
                 }
             }
             OpBatch::Fp32ToBf16 { x } => {

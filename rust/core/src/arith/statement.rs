@@ -11,9 +11,11 @@ use super::MIN_LOG_ROWS;
 use crate::air_enum;
 use crate::chips::bf16_mac::{generate_mac_trace, Bf16MacAir};
 use crate::chips::bf16_mul::{generate_mul_trace, Bf16MulAir};
+use crate::chips::bf16_unary::{generate_unary_trace, Bf16UnaryAir};
 use crate::chips::fp32_add::{generate_add_trace, Fp32AddAir};
 use crate::chips::fp32_mul::{generate_fp32_mul_trace, Fp32MulAir};
 use crate::chips::fp32_to_bf16::{generate_to_bf16_trace, Fp32ToBf16Air};
+use crate::chips::fptables::unary::UnaryFn;
 use crate::chips::fptables::{
     FpTableCounter, SmallTable, SmallTableAir, U16TableAir, U16_TABLE_LOG_HEIGHT,
 };
@@ -38,6 +40,8 @@ air_enum! {
         ToBf16(Fp32ToBf16Air),
         /// `Fp32Mul` chip.
         FMul(Fp32MulAir),
+        /// `Bf16Unary` chip.
+        Unary(Bf16UnaryAir),
         /// The 2^16-row table.
         U16(U16TableAir),
         /// A small table.
@@ -52,13 +56,18 @@ fn chip_log_height(n: usize) -> usize {
         .max(MIN_LOG_ROWS as u32) as usize
 }
 
-/// Pads public op limbs with the padding op of the chip (all-zero limbs: `0 + 0 * 0 =
-/// +0` for the MAC) to `2^log` rows.
-fn padded(rows: &[[u32; 6]], log: usize) -> Vec<[u32; 6]> {
+/// Pads public op limbs with the chip's padding op (the one its trace generator pads
+/// with) to `2^log` rows.
+fn padded(rows: &[[u32; 6]], log: usize, pad: [u32; 6]) -> Vec<[u32; 6]> {
     let mut v = rows.to_vec();
-    v.resize(1 << log, [0; 6]);
+    v.resize(1 << log, pad);
     v
 }
+
+/// Padding op of most chips: all-zero limbs (`0 + 0 * 0 = +0`, `0 * 0 = +0`, ...).
+const ZERO_PAD: [u32; 6] = [0; 6];
+/// Padding op of the unary chip: `gelu(+0) = +0`.
+const UNARY_PAD: [u32; 6] = [0, UnaryFn::Gelu as u32, 0, 0, 0, 0];
 
 /// The AIRs, their log heights and public values for a plan.
 struct Instance {
@@ -68,24 +77,26 @@ struct Instance {
 }
 
 /// A chip's public op columns (padded) and its log height.
-fn public_io(name: &str, rows: &[[u32; 6]]) -> (OpIo, usize) {
+fn public_io(name: &str, rows: &[[u32; 6]], pad: [u32; 6]) -> (OpIo, usize) {
     let log = chip_log_height(rows.len());
-    let io = OpIo::Public(Arc::new(PublicOps::new(name, &padded(rows, log))));
+    let io = OpIo::Public(Arc::new(PublicOps::new(name, &padded(rows, log, pad))));
     (io, log)
 }
 
 fn instance(plan: &Plan) -> Instance {
-    let (mac_io, mac_log) = public_io("arith.bf16_mac", &plan.mac_public);
-    let (add_io, add_log) = public_io("arith.fp32_add", &plan.add_public);
-    let (mul_io, mul_log) = public_io("arith.bf16_mul", &plan.mul_public);
-    let (cvt_io, cvt_log) = public_io("arith.fp32_to_bf16", &plan.to_bf16_public);
-    let (fmul_io, fmul_log) = public_io("arith.fp32_mul", &plan.fmul_public);
+    let (mac_io, mac_log) = public_io("arith.bf16_mac", &plan.mac_public, ZERO_PAD);
+    let (add_io, add_log) = public_io("arith.fp32_add", &plan.add_public, ZERO_PAD);
+    let (mul_io, mul_log) = public_io("arith.bf16_mul", &plan.mul_public, ZERO_PAD);
+    let (cvt_io, cvt_log) = public_io("arith.fp32_to_bf16", &plan.to_bf16_public, ZERO_PAD);
+    let (fmul_io, fmul_log) = public_io("arith.fp32_mul", &plan.fmul_public, ZERO_PAD);
+    let (un_io, un_log) = public_io("arith.bf16_unary", &plan.unary_public, UNARY_PAD);
     let mut public = vec![
         mac_io.public_values(),
         add_io.public_values(),
         mul_io.public_values(),
         cvt_io.public_values(),
         fmul_io.public_values(),
+        un_io.public_values(),
     ];
     let mut airs = vec![
         ArithAir::Mac(Bf16MacAir { io: mac_io }),
@@ -93,8 +104,9 @@ fn instance(plan: &Plan) -> Instance {
         ArithAir::Mul(Bf16MulAir { io: mul_io }),
         ArithAir::ToBf16(Fp32ToBf16Air { io: cvt_io }),
         ArithAir::FMul(Fp32MulAir { io: fmul_io }),
+        ArithAir::Unary(Bf16UnaryAir { io: un_io }),
     ];
-    let mut log_heights = vec![mac_log, add_log, mul_log, cvt_log, fmul_log];
+    let mut log_heights = vec![mac_log, add_log, mul_log, cvt_log, fmul_log, un_log];
     airs.push(ArithAir::U16(U16TableAir));
     log_heights.push(U16_TABLE_LOG_HEIGHT);
     public.push(Vec::new());
@@ -125,13 +137,14 @@ fn traces(plan: &Plan, inst: &Instance) -> Result<Vec<RowMajorMatrix<Val>>> {
     let mul = generate_mul_trace(&plan.mul, inst.log_heights[2], &mut counter)?;
     let cvt = generate_to_bf16_trace(&plan.to_bf16, inst.log_heights[3], &mut counter)?;
     let fmul = generate_fp32_mul_trace(&plan.fmul, inst.log_heights[4], &mut counter)?;
+    let unary = generate_unary_trace(&plan.unary, inst.log_heights[5], &mut counter)?;
     if counter.misses() != 0 {
         return Err(Error::Proving(format!(
             "{} table lookups of the honest witness miss their tables (a bug)",
             counter.misses()
         )));
     }
-    let mut out = vec![mac, add, mul, cvt, fmul, counter.u16_trace()];
+    let mut out = vec![mac, add, mul, cvt, fmul, unary, counter.u16_trace()];
     out.extend(SmallTable::ALL.iter().map(|&t| counter.small_trace(t)));
     Ok(out)
 }
@@ -153,6 +166,22 @@ pub(crate) fn prove_claim(batch: &OpBatch<'_>, outputs: &[u32]) -> Result<Vec<u8
     let honest = Plan::new(batch, &evaluate(batch)?)?;
     // The witness proves the honest results; the public columns claim `outputs`.
     let traces = traces(&honest, &inst)?;
+    statement(&inst.airs).prove(&traces, &inst.public)
+}
+
+/// Proves `batch` claiming `outputs`, after `tamper` edits the honest traces (tests
+/// use it to prove forged witnesses; the table multiplicities stay the honest ones).
+#[cfg(test)]
+pub(crate) fn prove_tampered(
+    batch: &OpBatch<'_>,
+    outputs: &[u32],
+    tamper: impl FnOnce(&mut [RowMajorMatrix<Val>]),
+) -> Result<Vec<u8>> {
+    let plan = Plan::new(batch, outputs)?;
+    let inst = instance(&plan);
+    let honest = Plan::new(batch, &evaluate(batch)?)?;
+    let mut traces = traces(&honest, &inst)?;
+    tamper(&mut traces);
     statement(&inst.airs).prove(&traces, &inst.public)
 }
 
@@ -210,6 +239,7 @@ pub fn layout(batch: &OpBatch<'_>) -> Result<Layout> {
                 ArithAir::Mul(_) => "bf16_mul",
                 ArithAir::ToBf16(_) => "fp32_to_bf16",
                 ArithAir::FMul(_) => "fp32_mul",
+                ArithAir::Unary(_) => "bf16_unary",
                 ArithAir::Small(t) => t.table.name(),
             },
             log_height,

@@ -1,7 +1,7 @@
 //! Statement-level tests: full proofs (each ~1-3 s, so few of them; the chip tests
 //! cover the constraint-level cases).
 
-use super::statement::prove_claim;
+use super::statement::{prove_claim, prove_tampered};
 use super::*;
 use crate::chips::testing::Sm64;
 use crate::error::Error;
@@ -83,6 +83,39 @@ fn false_claim_cannot_be_proved() {
     let mut bad = evaluate(&batch).unwrap();
     bad[5] = bad[5].wrapping_add(1);
     match prove_claim(&batch, &bad) {
+        Err(_) => {}
+        Ok(proof) => assert!(is_rejected(&verify_ops(&batch, &bad, &proof))),
+    }
+}
+
+#[test]
+fn forged_witness_cannot_be_proved() {
+    // A MAC row whose witness consistently proves a result one ulp off (the forged
+    // rounding is caught by the ROUND lookup), with the public result claiming it.
+    use crate::chips::bf16_mac::{fill_mac_row, MacOp};
+    use crate::chips::fptables::FpTableCounter;
+    let m = MacBatch::sample(4, 8);
+    let batch = m.batch();
+    let mut bad = evaluate(&batch).unwrap();
+    let i = 3;
+    bad[i] = bad[i].wrapping_add(1);
+    let op = MacOp {
+        acc: m.acc[i],
+        a: m.a[i],
+        b: m.b[i],
+    };
+    let result = prove_tampered(&batch, &bad, |traces| {
+        let w = traces[0].width;
+        let row = &mut traces[0].values[i * w..(i + 1) * w];
+        fill_mac_row(
+            row,
+            &op,
+            Some((op.acc, bad[i], false)),
+            &mut FpTableCounter::default(),
+        )
+        .unwrap();
+    });
+    match result {
         Err(_) => {}
         Ok(proof) => assert!(is_rejected(&verify_ops(&batch, &bad, &proof))),
     }
@@ -266,5 +299,30 @@ fn fp32_mul_batch_proves_and_verifies() {
         let mut bad = out.clone();
         bad[i] ^= 1;
         assert!(is_rejected(&verify_ops(&batch, &bad, &proof)), "{i}");
+    }
+}
+
+#[test]
+fn unary_batches_prove_and_verify() {
+    use crate::chips::fptables::unary::UnaryFn;
+    let x: Vec<u16> = vec![
+        0x0000, 0x3F80, 0xBF80, 0x4120, 0xC120, 0x42B2, 0x0001, 0x8001,
+    ];
+    for f in UnaryFn::ALL {
+        let batch = OpBatch::Bf16Unary { f, x: &x };
+        let out = evaluate(&batch).unwrap();
+        let proof = prove_ops(&batch).unwrap();
+        verify_ops(&batch, &out, &proof).unwrap();
+        let mut bad = out.clone();
+        bad[1] += 1;
+        assert!(is_rejected(&verify_ops(&batch, &bad, &proof)));
+        // a proof of gelu is no proof of exp
+        let other = if f == UnaryFn::Gelu {
+            UnaryFn::Exp
+        } else {
+            UnaryFn::Gelu
+        };
+        let ob = OpBatch::Bf16Unary { f: other, x: &x };
+        assert!(verify_ops(&ob, &out, &proof).is_err());
     }
 }

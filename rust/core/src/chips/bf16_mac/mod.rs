@@ -25,4 +25,6 @@ mod tests;
 
 pub use air::Bf16MacAir;
 pub use columns::{Bf16MacCols, NUM_BF16_MAC_COLS};
+#[cfg(test)]
+pub(crate) use trace::fill_mac_row;
 pub use trace::{generate_mac_trace, mac_provable, MacOp};

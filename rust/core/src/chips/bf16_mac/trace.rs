@@ -83,6 +83,7 @@ pub fn mac_provable(op: &MacOp) -> bool {
 /// Fills one row for `op`. With `claim = None` the row is the honest witness (an
 /// error if the op is not provable); with `Some((o1, z, rev))` the core columns take
 /// that claim instead (for tests of forged results).
+/// (Also used by the statement tests to forge witnesses.)
 pub(crate) fn fill_mac_row(
     row: &mut [Val],
     op: &MacOp,

@@ -181,6 +181,34 @@ mod tests {
         }
     }
 
+    /// BLAKE3 of each function's 65,536 results (little-endian `u16`, NaN / Inf inputs
+    /// as `0xFFFF`): the definition of the functions, pinned.
+    #[test]
+    fn function_tables_are_pinned() {
+        let mut got = Vec::new();
+        for f in UnaryFn::ALL {
+            let mut h = blake3::Hasher::new();
+            for x in 0..=u16::MAX {
+                h.update(&f.eval(x).unwrap_or(0xFFFF).to_le_bytes());
+            }
+            got.push((f.name(), h.finalize().to_hex().to_string()));
+        }
+        let got: Vec<(&str, &str)> = got.iter().map(|(n, d)| (*n, d.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "gelu",
+                    "45acf06907fcc6d1a6535404e031f45d097e72c33a300c5e5a9cc1e2301c6692"
+                ),
+                (
+                    "exp",
+                    "edd3c55f4b8bc7372c1e1f6c493a9fbc5441f9eae2c4d5a81f789c73c16239f5"
+                )
+            ]
+        );
+    }
+
     #[test]
     fn reference_values() {
         assert_eq!(UnaryFn::Exp.eval(0x0000), Some(0x3F80)); // e^0 = 1
