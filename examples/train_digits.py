@@ -10,6 +10,10 @@ Nothing is downloaded: ``load_digits`` ships inside scikit-learn. The script
 3. verifies the bundle with ``zkattest verify`` (the CLI);
 4. tampers a copy (one byte of the run log) and shows it rejected;
 5. times the same loop without attestation and prints the per-step overhead.
+
+Step proofs: the spec challenges ``DEMO_CHALLENGES`` (step, chunk) pairs, drawn from the
+final signed log root; ``attest(prove=True)`` proves them in zero knowledge (a process
+pool) and puts them in the bundle, which ``zkattest verify`` checks.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from sklearn.datasets import load_digits
 import zkattest
 from zkattest import init, keys
 from zkattest.bundle import sign_spec
+from zkattest.constants import DEMO_CHALLENGES
 from zkattest.data import CommittedDataset
 from zkattest.optim import AdamW
-from zkattest.spec import LinearWarmupSchedule, TrainingSpec, commit_secret
+from zkattest.spec import ChallengePolicy, LinearWarmupSchedule, TrainingSpec, commit_secret
 from zkattest.spec.fields import Fp32
 
 BATCH = 32
@@ -77,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--hidden", type=int, default=64, help="hidden width of the MLP")
+    ap.add_argument(
+        "--challenges", type=int, default=DEMO_CHALLENGES, help="step-chunk pairs to prove"
+    )
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="zkattest-digits-"))
@@ -91,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     opt = AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     salt_seed = hashlib.sha256(b"example salt seed: use secrets.token_bytes(32)").digest()
     salt_c, salt_opening = commit_secret(salt_seed)
-    init_recipe, _init_opening = init.recipe(INIT_SEED)  # the opening stays private
+    init_recipe, init_opening = init.recipe(INIT_SEED)
     spec = TrainingSpec.from_torch(
         model,
         opt,
@@ -102,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         dataset_size=len(data),
         init=init_recipe,
         salt_seed_commitment=salt_c,
+        challenges=ChallengePolicy.of_count(args.challenges),
     )
     published = sign_spec(spec, sk)  # published before training
     sampler = data.sampler(seed=SEED)
@@ -124,10 +133,15 @@ def main(argv: list[str] | None = None) -> int:
         signed_spec=published,
         release_weights=True,
         disclose_final_key=True,
+        # Disclose the init seed so that the verifier re-runs the recipe (W0 becomes public).
+        init_seed=INIT_SEED,
+        init_opening=init_opening,
+        prove=args.challenges > 0,
         quiet=args.quiet,
     ) as run:
         attested = train(model, opt, loader, args.steps)
     print(f"trained {run.step} attested steps; bundle {bundle} ({bundle.stat().st_size} bytes)")
+    print(f"proved {run.step_proofs} challenged step chunk(s) in {run.proving_s:.1f} s")
 
     cli = [sys.executable, "-m", "zkattest.cli", "verify"]
     ok = subprocess.run([*cli, str(bundle), "--public-key", str(out / "run.pub")])

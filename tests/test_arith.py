@@ -287,3 +287,74 @@ def test_unary_prove_and_reject_tampering(op: str) -> None:
     bad[1] += 1
     with pytest.raises(VerificationError):
         arith.verify(op, x, outputs=bad, proof=proof)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(finite_f32_bits(), finite_f32_bits()), min_size=1, max_size=64))
+def test_div_and_sqrt_evaluate_match_numpy(rows: list[tuple[int, int]]) -> None:
+    x = np.array([r[0] for r in rows], np.uint32)
+    y = np.array([r[1] for r in rows], np.uint32)
+    fx, fy = x.view(np.float32), y.view(np.float32)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        q = (fx / fy).astype(np.float32)
+    ok = np.isfinite(q) & (fy != 0)
+    if ok.any():
+        assert same_bits(arith.evaluate("fp32_div", x[ok], y[ok]), q[ok])
+    if not ok.all():
+        with pytest.raises(InvalidInputError):
+            arith.evaluate("fp32_div", x, y)
+    nonneg = (x >> 31 == 0) | (fx == 0)
+    if nonneg.any():
+        assert same_bits(arith.evaluate("fp32_sqrt", x[nonneg]), np.sqrt(fx[nonneg]))
+    if not nonneg.all():
+        with pytest.raises(InvalidInputError, match="negative"):
+            arith.evaluate("fp32_sqrt", x)
+
+
+def test_div_and_sqrt_prove_and_reject_tampering() -> None:
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(16) * 1e3).astype(np.float32)
+    y = (rng.standard_normal(16) * 1e-3).astype(np.float32)
+    x[0], y[0] = np.float32(4e-45), np.float32(2.0)  # 1.5 * 2^-149: tie up to 2^-148
+    x[1], y[1] = np.float32(-0.0), np.float32(3.0)  # -0
+    x[2], y[2] = np.float32(3.4e38), np.float32(1.0)  # near the largest finite value
+    proof, out = arith.prove("fp32_div", x, y)
+    assert same_bits(out, x / y)
+    arith.verify("fp32_div", x, y, outputs=out, proof=proof)
+    for i, flip in [(0, 1), (1, 0x8000_0000), (5, 1)]:
+        bad = out.copy()
+        bad[i] ^= flip
+        with pytest.raises(VerificationError):
+            arith.verify("fp32_div", x, y, outputs=bad, proof=proof)
+    with pytest.raises(VerificationError):  # a quotient proof is no product proof
+        arith.verify("fp32_mul", x, y, outputs=out, proof=proof)
+
+    r = np.abs(x)
+    r[3] = np.float32(-0.0)  # sqrt(-0) = -0
+    r[4] = np.float32(1e-45)  # smallest subnormal
+    proof, out = arith.prove("fp32_sqrt", r)
+    assert same_bits(out, np.sqrt(r))
+    assert out[3] == 0x8000_0000
+    arith.verify("fp32_sqrt", r, outputs=out, proof=proof)
+    bad = out.copy()
+    bad[4] ^= 1
+    with pytest.raises(VerificationError):
+        arith.verify("fp32_sqrt", r, outputs=bad, proof=proof)
+
+
+@pytest.mark.parametrize(
+    ("op", "inputs", "match"),
+    [
+        ("fp32_div", ([1.0], [0.0]), "zero"),
+        ("fp32_div", ([0.0], [-0.0]), "zero"),
+        ("fp32_div", ([3e38], [0.5]), "overflows"),
+        ("fp32_div", ([np.inf], [1.0]), "not finite"),
+        ("fp32_div", ([1.0, 2.0], [1.0]), "length"),
+        ("fp32_sqrt", ([-1.0],), "negative"),
+        ("fp32_sqrt", ([np.nan],), "not finite"),
+    ],
+)
+def test_div_and_sqrt_bad_inputs_are_typed(op: str, inputs: tuple, match: str) -> None:
+    arrays = [np.array(a, np.float32) for a in inputs]
+    with pytest.raises(InvalidInputError, match=match):
+        arith.prove(op, *arrays)

@@ -17,7 +17,9 @@ np.float32(5.0)
 >>> verify("bf16_mac", acc, a, b, outputs=out, proof=proof)
 
 NaN and infinite inputs are rejected (:class:`~zkattest.errors.InvalidInputError`):
-non-finite state is an invariant violation in zkattest.
+non-finite state is an invariant violation in zkattest. ``fp32_div`` and ``fp32_sqrt``
+prove finite results only: a zero divisor, a quotient that overflows to infinity and
+the square root of a negative number are rejected the same way.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ _SIGNATURES: Final[dict[str, tuple[tuple[str, int], ...]]] = {
     "fp32_to_bf16": (("x", 32),),
     "bf16_gelu": (("x", 16),),
     "bf16_exp": (("x", 16),),
+    "fp32_div": (("x", 32), ("y", 32)),
+    "fp32_sqrt": (("x", 32),),
 }
 
 

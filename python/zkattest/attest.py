@@ -27,6 +27,11 @@ Per step ``t`` (0-based):
   which read the parameters but do not write them. **Do not modify parameters or
   optimizer state between steps** (e.g. ``load_state_dict``) while attesting.
 
+The background thread is used only where it finds idle cores (``overlap=None``: the
+model is on an accelerator, or torch's intra-op threads leave a CPU free). Where torch
+already keeps every core busy, both commitments run in the hooks on the training thread
+(hashing on all cores): background hashing would only compete with forward / backward.
+
 Records are appended to the run log and a signed checkpoint is made every
 ``checkpoint_every`` steps (and at the end). ``on_checkpoint(n)`` is called just
 before the ``n`` records become durable: save the model / optimizer (/ sampler) state
@@ -66,6 +71,8 @@ from zkattest.invariants import hyperparameters_record_form
 from zkattest.log import RunLog, StepRecord, fp32_hex
 from zkattest.schedule import lr_at
 from zkattest.spec import TrainingSpec, open_secret
+from zkattest.spec.constants import SEED_DERIVATION_FIAT_SHAMIR_V1
+from zkattest.witness import WITNESS_DIR, WitnessStore
 
 #: Default number of steps between signed checkpoints.
 DEFAULT_CHECKPOINT_EVERY: Final = 50
@@ -167,6 +174,13 @@ class Attestation:
         claims: Mapping[str, bool] | None = None,
         tokens_per_example: int = 1,
         quiet: bool = False,
+        overlap: bool | None = None,
+        init_seed: bytes | None = None,
+        init_opening: bytes | None = None,
+        parent_step_key: bytes | None = None,
+        prove: bool = False,
+        prove_executor: concurrent.futures.Executor | None = None,
+        keep_witness: bool = False,
     ) -> None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -212,7 +226,36 @@ class Attestation:
                 f"tokens_per_example must be a positive int, got {tokens_per_example!r}"
             )
         self.tokens_per_example = tokens_per_example
+        if overlap is not None and not isinstance(overlap, bool):
+            raise InvalidInputError(f"overlap must be None or a bool, got {overlap!r}")
+        #: Hash the large commitments on a background thread (see :func:`_idle_cores`).
+        self.overlap = _idle_cores(model) if overlap is None else overlap
+        self._check_genesis_options(init_seed, init_opening, parent_step_key)
+        self.init_seed, self.init_opening = init_seed, init_opening
+        self.parent_step_key = parent_step_key
+        self._opening: Any = None  # the GenesisOpening, once checked
         self.committer = StateCommitter(bytes(salt_seed), chunk_size=spec.commitment.chunk_size)
+        # Step proofs (zkattest.proofs): the witness store keeps every committed state and
+        # gradient until the challenges are known (after the final checkpoint).
+        if not isinstance(prove, bool) or not isinstance(keep_witness, bool):
+            raise InvalidInputError("prove and keep_witness must be bools")
+        if prove and spec.challenges.seed_derivation != SEED_DERIVATION_FIAT_SHAMIR_V1:
+            raise InvalidInputError(
+                "prove=True proves the Fiat-Shamir challenges; this spec's challenges are "
+                f"{spec.challenges.seed_derivation!r} (keep the witness store and prove them "
+                "with zkattest.proofs.prove_challenges)"
+            )
+        if prove_executor is not None and not isinstance(
+            prove_executor, concurrent.futures.Executor
+        ):
+            raise InvalidInputError("prove_executor must be a concurrent.futures.Executor")
+        self.prove, self.prove_executor, self.keep_witness = prove, prove_executor, keep_witness
+        self._salt_seed = bytes(salt_seed)
+        self._witness: WitnessStore | None = None
+        self._wpool: concurrent.futures.ThreadPoolExecutor | None = None
+        #: Step proofs added to the bundle, and the seconds spent proving them.
+        self.step_proofs = 0
+        self.proving_s = 0.0
         self._hp = hyperparameters_record_form(spec)
         self._names = {id(p): n for n, p in model.named_parameters()}
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="zkattest")
@@ -247,6 +290,103 @@ class Attestation:
     def record_batch(self, indices: Sequence[int]) -> None:
         """Declare the dataset indices of the next step's batch (instead of a sampler)."""
         self._explicit_batch = [int(i) for i in indices]
+
+    def wait(self) -> str:
+        """Block until the last step's commitments are done and its record is buffered;
+        returns the current state root (hex). Benchmarks use it to charge a step all of
+        its attestation work; a training loop never needs to call it."""
+        t0 = time.perf_counter()
+        self._resolve_pending()
+        self.overhead_s += time.perf_counter() - t0
+        return self.final_state_root
+
+    # -- genesis --------------------------------------------------------------------------
+
+    def _check_genesis_options(
+        self, seed: bytes | None, opening: bytes | None, parent_key: bytes | None
+    ) -> None:
+        from zkattest.init import RECIPE_TORCH_DEFAULT_V1
+        from zkattest.spec import InitRecipe, ParentInit
+
+        init = self.spec.init
+        if (seed is None) != (opening is None):
+            raise InvalidInputError("init_seed and init_opening go together")
+        if seed is not None:
+            if not isinstance(init, InitRecipe) or init.name != RECIPE_TORCH_DEFAULT_V1:
+                raise InvalidInputError(
+                    f"init_seed: the spec's init is not the {RECIPE_TORCH_DEFAULT_V1} recipe"
+                )
+            if not isinstance(seed, bytes) or not isinstance(opening, bytes):
+                raise InvalidInputError("init_seed / init_opening: expected bytes")
+            if not open_secret(init.seed_commitment, opening, seed):
+                raise InvalidInputError(
+                    "init_seed / init_opening do not open the spec's init seed_commitment"
+                )
+        if isinstance(init, ParentInit) != (parent_key is not None):
+            raise InvalidInputError(
+                "parent_step_key: required exactly when the spec's init is a parent run (the "
+                "parent's final step key, from its final statement or its salt seed)"
+            )
+        if parent_key is not None and (not isinstance(parent_key, bytes) or len(parent_key) != 32):
+            raise InvalidInputError("parent_step_key: expected 32 bytes")
+
+    def _commit_genesis(self) -> str:
+        """The genesis root of the current state: under step 0's key, or, for a parent
+        run, under the parent's final step key (so that it equals the parent's final
+        state root when the state is the parent's final state)."""
+        if self.parent_step_key is None:
+            return self.committer.commit(self.state_tensors(), step=0).root.hex()
+        from zkattest.commit import commit_with_step_key
+
+        root = commit_with_step_key(
+            self.parent_step_key, self.state_tensors(), chunk_size=self.spec.commitment.chunk_size
+        ).root.hex()
+        want = self.spec.init.final_state_root  # type: ignore[union-attr]
+        if root != want:
+            raise InvalidInputError(
+                f"genesis: the model / optimizer state committed under parent_step_key is "
+                f"{root[:16]}…, not the parent run's final state root {want[:16]}…: load the "
+                "parent's final weights and optimizer state (its model.safetensors) and pass "
+                "its final step key"
+            )
+        return root
+
+    def _genesis_opening(self) -> Any:
+        """The :class:`~zkattest.init.GenesisOpening` to disclose, after checking that a
+        verifier re-running the recipe from the fingerprint gets this genesis root."""
+        from zkattest.init import (
+            GENESIS_STEP,
+            GenesisOpening,
+            check_rerunnable,
+            recompute_genesis_root,
+        )
+
+        if self.init_seed is None:
+            return None
+        import torch
+
+        assert self.init_opening is not None
+        opening = GenesisOpening(
+            self.init_seed,
+            self.init_opening,
+            self.committer.step_key(GENESIS_STEP),
+            str(torch.__version__),
+        )
+        got = recompute_genesis_root(
+            self.spec.init,  # type: ignore[arg-type]
+            self.spec.model,
+            opening,
+            chunk_size=self.spec.commitment.chunk_size,
+        )
+        if got != self.genesis_root:
+            if self.step == 0 and not self.optimizer.state:
+                check_rerunnable(self.model, self.spec.model, self.init_seed)  # says why
+            raise InvalidInputError(
+                "init_seed: re-running the recipe from the spec's fingerprint does not give "
+                "this run's genesis root (was the model initialized with "
+                "zkattest.init.init_module(model, seed), with an empty optimizer state?)"
+            )
+        return opening
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -289,7 +429,11 @@ class Attestation:
                 raise InvalidInputError(f"{log_path}: belongs to another spec")
             self.step = self._log.size
             want = self._log.record(self.step - 1).state_root if self.step else self.genesis_root
-            got = self.committer.commit(self.state_tensors(), step=self.step).root.hex()
+            got = (
+                self.committer.commit(self.state_tensors(), step=self.step).root.hex()
+                if self.step
+                else self._commit_genesis()
+            )
             if got != want:
                 self._log.close()
                 raise InvalidInputError(
@@ -303,9 +447,11 @@ class Attestation:
                     f"{log_path}: an earlier run's log exists; pass resume=True or remove "
                     f"{self.work_dir}"
                 )
-            self.work_dir.mkdir(parents=True, exist_ok=True)
-            self.genesis_root = self.committer.commit(self.state_tensors(), step=0).root.hex()
+            self.genesis_root = self._commit_genesis()
             self.final_state_root = self.genesis_root
+            # A disclosure that would not verify fails here, before training.
+            self._opening = self._genesis_opening()
+            self.work_dir.mkdir(parents=True, exist_ok=True)
             tmp = genesis_path.with_suffix(".tmp")
             with open(tmp, "wb") as f:
                 f.write(
@@ -315,6 +461,8 @@ class Attestation:
                 os.fsync(f.fileno())
             os.replace(tmp, genesis_path)
             self._log = RunLog.create(log_path, digest)
+        if self.prove:
+            self._start_witness()
         if self.sampler is not None:
             self.sampler.take()  # indices drawn before the first attested step are not a batch
         self._hooks = [
@@ -335,6 +483,8 @@ class Attestation:
                 self._write_bundle()
         finally:
             self._pool.shutdown(wait=True)
+            if self._wpool is not None:
+                self._wpool.shutdown(wait=True)
             if self._log is not None:
                 self._log.close()
 
@@ -376,6 +526,8 @@ class Attestation:
             "batch": batch,
             "grad": self._commit(views, t + 1),
         }
+        if self._wpool is not None and self._witness is not None:  # step() only reads grads
+            self._pending["wgrad"] = self._wpool.submit(self._witness.put_grads, t, views)
         self.overhead_s += time.perf_counter() - t0
 
     def _post_hook(self, optimizer: Any, args: Any, kwargs: Any) -> None:
@@ -385,6 +537,9 @@ class Attestation:
         p["grad_root"] = p.pop("grad").result().root.hex()
         state = self.state_tensors(snapshot_buffers=True)
         p["state"] = self._commit(state, p["step"] + 1)
+        if self._wpool is not None and self._witness is not None:
+            p.pop("wgrad").result()  # before zero_grad / backward may reuse the gradients
+            p["wstate"] = self._wpool.submit(self._witness.put_state, p["step"] + 1, state)
         self.step += 1
         if self.step % self.checkpoint_every == 0:
             self._resolve_pending()
@@ -395,8 +550,8 @@ class Attestation:
 
     def _commit(self, tensors: dict[str, Any], step: int) -> concurrent.futures.Future[Any]:
         """Commit ``tensors`` under ``step``'s key: on the background thread, or at
-        once when they are small (:data:`SYNC_COMMIT_BYTES`)."""
-        if sum(v.nbytes for v in tensors.values()) >= SYNC_COMMIT_BYTES:
+        once when they are small (:data:`SYNC_COMMIT_BYTES`) or ``overlap`` is off."""
+        if self.overlap and sum(v.nbytes for v in tensors.values()) >= SYNC_COMMIT_BYTES:
             return self._pool.submit(self.committer.commit, tensors, step)
         done: concurrent.futures.Future[Any] = concurrent.futures.Future()
         done.set_result(self.committer.commit(tensors, step))
@@ -425,6 +580,8 @@ class Attestation:
         if p is None:
             return
         state = p["state"].result()
+        if "wstate" in p:
+            p["wstate"].result()
         self.final_state_root = state.root.hex()
         batch = p["batch"]
         if self.data is None:
@@ -454,6 +611,8 @@ class Attestation:
             return
         if self.on_checkpoint is not None and self._buffer:
             self.on_checkpoint(n)
+        if self._witness is not None:
+            self._witness.sync()  # the log never runs ahead of its witnesses
         self._log.extend(self._buffer)
         self._buffer = []
         self._log.checkpoint(self.key)
@@ -476,12 +635,17 @@ class Attestation:
             if k in declared
         }
         claims.update(self.claims)
+        opening = self._opening if self._opening is not None else self._genesis_opening()
+        batches = self._batch_proof()
         steps = [
             ("spec", lambda w: w.add_spec(self.spec, envelope=self.signed_spec)),
-            ("genesis", lambda w: w.add_genesis(self.genesis_root)),
+            ("genesis", lambda w: w.add_genesis(self.genesis_root, opening=opening)),
+            *([("step proofs", self._prove_steps)] if self.prove else []),
             ("log", lambda w: w.add_log(self._log)),
             ("invariants", lambda w: w.add_invariants(claims=claims)),
         ]
+        if batches is not None:
+            steps.append(("batch proof", lambda w: self._add_batches(w, batches)))
         if self.release_weights:
             steps.append(("weights", lambda w: w.add_weights(self._save_weights())))
         key = self.committer.step_key(self._log.size) if self.disclose_final_key else None
@@ -492,6 +656,66 @@ class Attestation:
                 self._say(f"writing {name}")
                 fn(w)
         self._say(f"bundle written: {self.bundle} ({self._log.size} steps)")
+        if self._witness is not None and not self.keep_witness:
+            self._witness.remove()
+
+    def _start_witness(self) -> None:
+        """Open the witness store, store the current state ``r_step`` (genesis, or the
+        resumed state just checked against the log) and pin the param groups to the
+        spec's FP32 hyperparameters, which the verifier's scalars are computed from."""
+        from zkattest.proofs import pinned_hyperparameters
+
+        pinned = pinned_hyperparameters(self.spec)
+        for g in self.optimizer.param_groups:
+            g.update(pinned)
+        self._witness = WitnessStore(self.work_dir / WITNESS_DIR)
+        self._witness.put_state(self.step, self.state_tensors())
+        self._witness.sync()
+        self._wpool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="zkattest-w")
+
+    def _prove_steps(self, w: BundleWriter) -> None:
+        """Prove the challenges derived from the final signed log root into ``w``."""
+        from zkattest.proofs import derive_challenges, prove_challenges
+
+        assert self._log is not None and self._witness is not None
+        challenges = derive_challenges(self.spec, self._log.root(), self._log.size)
+        self._say(f"proving step chunks: {challenges.describe()}")
+        t0 = time.perf_counter()
+
+        def add(proof: Any) -> None:
+            proof.add_to(w)
+            self.step_proofs += 1
+
+        prove_challenges(
+            challenges,
+            spec=self.spec,
+            witness=self._witness,
+            salt_seed=self._salt_seed,
+            log=self._log,
+            genesis_root=self.genesis_root,
+            executor=self.prove_executor,
+            quiet=self.quiet,
+            on_proof=add,
+        )
+        self.proving_s = time.perf_counter() - t0
+        self._say(f"{self.step_proofs} step proof(s) in {self.proving_s:.1f} s")
+
+    def _batch_proof(self) -> Any:
+        """The multi-proof of every example the logged batches drew (the whole log,
+        so a resumed run's earlier steps are covered too)."""
+        assert self._log is not None and self.data is not None
+        used: set[int] = set()
+        for r in self._log.records():
+            b = r.extra.get(RECORD_EXTRA_BATCH)
+            if isinstance(b, dict):
+                used.update(b["indices"])
+        return self.data.multiproof(used) if self._log.size else None
+
+    def _add_batches(self, w: BundleWriter, proof: Any) -> None:
+        try:
+            w.add_batches(proof)
+        except InvalidInputError as e:  # too large for bundle v1: the run still gets a bundle
+            self._say(f"no batch proof in the bundle ({e}); data.batches will be unchecked")
 
     def _save_weights(self) -> Path:
         """The final state as safetensors, named as the state commitment names it."""
@@ -518,6 +742,22 @@ def _size_of(envelope: Mapping[str, Any]) -> int:
 
     st = Statement.from_json(b64decode(envelope["payload"]))
     return int(st.predicate["size"])
+
+
+def _idle_cores(model: Any) -> bool:
+    """Whether background hashing would find idle cores: the model is on an accelerator,
+    or torch's intra-op threads leave a CPU free. Where torch keeps every core busy,
+    hashing in the background only competes with forward / backward (oversubscribed
+    OpenMP threads stall at their barriers), and hashing on all cores right after
+    ``step()`` costs less (measured: ``zkattest bench overhead``)."""
+    import torch
+
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    on_cpu = all(p.device.type == "cpu" for p in model.parameters())
+    return not on_cpu or torch.get_num_threads() < cpus
 
 
 def _progress(items: list[Any], quiet: bool) -> Any:
@@ -561,7 +801,27 @@ def attest(
     lr), ``release_weights`` (include the final weights), ``disclose_final_key``
     (publish the final step key), ``claims`` (trainer claims for invariants nobody can
     recompute yet), ``tokens_per_example`` (as given to ``TrainingSpec.from_torch``),
-    ``quiet``. See the module docstring for the resume contract.
+    ``overlap`` (hash state in the background, overlapping the next forward / backward;
+    default: only where cores are idle), ``quiet``. See the module docstring for the
+    resume contract.
+
+    Genesis options: ``init_seed`` and ``init_opening`` (the seed given to
+    :func:`zkattest.init.recipe` and the opening it returned) disclose the init seed
+    and step 0's key in the bundle, so that the verifier re-runs the recipe and
+    recomputes the genesis root (this makes W0 public; checked before training
+    starts). ``parent_step_key`` (required for a spec whose init is a parent run) is
+    the parent's final step key: the genesis state, which must be the parent's final
+    state, is committed under it so that its root equals the parent's final root.
+
+    Step proofs (``docs/proofs.md``): ``prove=True`` keeps every committed state and
+    gradient in a witness store in the work directory (:mod:`zkattest.witness`; about
+    16 bytes per parameter per step for AdamW), pins the param groups to the spec's FP32
+    hyperparameters, and at the end proves the chunks challenged by the final signed
+    log root (:func:`zkattest.proofs.derive_challenges`) through ``prove_executor`` (any
+    ``concurrent.futures.Executor``; a process pool by default) into the bundle. The
+    store is deleted afterwards unless ``keep_witness=True``; it is kept when the block
+    exits with an exception (for a resume). Default ``prove=False``: the bundle then has
+    no step proofs and ``proofs.coverage`` is reported unchecked.
     """
     if data is None:
         raise InvalidInputError("data: a CommittedDataset is required (see zkattest.data)")

@@ -5,7 +5,8 @@ holding in-toto Statements in DSSE envelopes, the run log and the proof blobs::
 
     spec.json              canonical TrainingSpec JSON
     spec.dsse.json         statement: subject training-spec (sha256 of spec.json)
-    genesis.dsse.json      statement: genesis state root + init recipe / parent
+    genesis.dsse.json      statement: genesis state root + init recipe / parent (+ the
+                           init seed opening, when disclosed for re-running the recipe)
     proofs/00000000.bin    proof blobs, one per challenged (step, chunk) ...
     proofs/index.jsonl     one canonical JSON line per blob: kind, step, chunk, digest
     log.jsonl              the RunLog's JSON Lines export (records + signed checkpoints)
@@ -13,6 +14,8 @@ holding in-toto Statements in DSSE envelopes, the run log and the proof blobs::
     model.safetensors      the final weights (optional)
     final.dsse.json        statement: final weights (subject) + final state root
     provenance.dsse.json   SLSA v1 provenance view (optional)
+    batches.json           batch multi-proof: every batch's examples under the spec's
+                           dataset root (optional)
     manifest.dsse.json     written last: signs the sha256 of every member above except
                            the proof blobs, which proofs/index.jsonl covers
 
@@ -50,6 +53,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from zkattest import __version__
 from zkattest.canonical import canonical_json, parse_json
 from zkattest.constants import (
+    BUNDLE_BATCHES,
     BUNDLE_FINAL,
     BUNDLE_GENESIS,
     BUNDLE_INVARIANTS,
@@ -66,6 +70,7 @@ from zkattest.constants import (
     BUNDLE_WEIGHTS,
     CHECKPOINT_SUBJECT_NAME,
     DATASET_ROOT_DIGEST_KEY,
+    GENESIS_OPENING_FIELD,
     PREDICATE_BUNDLE_V1,
     PREDICATE_FINAL_V1,
     PREDICATE_GENESIS_V1,
@@ -84,6 +89,7 @@ from zkattest.container import (
     is_archive,
     iter_blocks,
 )
+from zkattest.data import DatasetMultiproof
 from zkattest.dsse import b64decode, b64encode, envelope_from_json, envelope_to_json
 from zkattest.errors import (
     InvalidInputError,
@@ -92,11 +98,12 @@ from zkattest.errors import (
     VerificationError,
     ZkattestIOError,
 )
+from zkattest.init import GenesisOpening
 from zkattest.invariants import InvariantChecker, InvariantResult, claims_for
 from zkattest.keys import key_id
 from zkattest.log import RunLog, StepRecord, _iter_export, verify_jsonl
 from zkattest.merkle import MerkleTree, leaf_hash
-from zkattest.spec import ParentInit, TrainingSpec
+from zkattest.spec import InitRecipe, ParentInit, TrainingSpec
 from zkattest.statement import (
     Statement,
     _check_predicate_type,
@@ -115,6 +122,7 @@ __all__ = [
     "LogInfo",
     "Manifest",
     "ProofEntry",
+    "bundle_digest",
     "check_archive_layout",
     "copy_bundle",
     "open_envelope",
@@ -148,7 +156,7 @@ REQUIRED_MEMBERS = (
     BUNDLE_INVARIANTS,
     BUNDLE_FINAL,
 )
-_RESERVED = frozenset((*REQUIRED_MEMBERS, BUNDLE_MANIFEST, BUNDLE_PROVENANCE))
+_RESERVED = frozenset((*REQUIRED_MEMBERS, BUNDLE_MANIFEST, BUNDLE_PROVENANCE, BUNDLE_BATCHES))
 
 
 def rfc3339(ms: int) -> str:
@@ -621,9 +629,15 @@ class BundleWriter:
             self._spec, self._spec_digest = spec, spec.digest()
             return self._spec_digest
 
-    def add_genesis(self, state_root: bytes | str) -> None:
+    def add_genesis(
+        self, state_root: bytes | str, *, opening: GenesisOpening | None = None
+    ) -> None:
         """Write ``genesis.dsse.json``: the committed root of the initial state (W0 and
-        the initial optimizer state) under the spec's init recipe or parent run."""
+        the initial optimizer state) under the spec's init recipe or parent run.
+
+        ``opening`` (init recipes only) discloses the init seed, its opening and step
+        0's key so that the verifier re-runs the recipe and recomputes the root
+        (:func:`zkattest.init.recompute_genesis_root`); it makes W0 public."""
         with self._lock:
             self._check_open()
             self._need("add_genesis", self._spec is not None, "add_spec")
@@ -634,6 +648,12 @@ class BundleWriter:
             except MalformedError as e:
                 raise InvalidInputError(str(e)) from None
             init = self._spec.init
+            if opening is not None and not (
+                isinstance(opening, GenesisOpening) and isinstance(init, InitRecipe)
+            ):
+                raise InvalidInputError(
+                    "opening: a GenesisOpening, and only for a spec with an init recipe"
+                )
             if isinstance(init, ParentInit) and root != init.final_state_root:
                 raise InvalidInputError(
                     "genesis state_root must equal the parent run's final_state_root "
@@ -646,6 +666,8 @@ class BundleWriter:
                 "commitment": self._spec.commitment.to_json(),
                 "init": init.to_json(),
             }
+            if opening is not None:
+                predicate[GENESIS_OPENING_FIELD] = opening.to_json()
             st = build_statement(
                 {"name": SPEC_SUBJECT_NAME, "digest": {"sha256": self._spec_digest}},
                 PREDICATE_GENESIS_V1,
@@ -700,6 +722,34 @@ class BundleWriter:
             self._index.write(entry.to_json() + b"\n")
             self._proofs += 1
             return entry
+
+    def add_batches(self, proof: DatasetMultiproof) -> str:
+        """Write ``batches.json``: a :class:`~zkattest.data.DatasetMultiproof` of every
+        example the run's batches drew, against the spec's dataset root (from
+        :meth:`zkattest.data.CommittedDataset.multiproof`). Returns its sha256."""
+        with self._lock:
+            self._check_open()
+            self._need("add_batches", self._spec is not None, "add_spec")
+            assert self._spec is not None
+            if not isinstance(proof, DatasetMultiproof):
+                raise InvalidInputError(f"expected a DatasetMultiproof, got {type(proof).__name__}")
+            try:
+                root = proof.root().hex()
+            except VerificationError as e:
+                raise InvalidInputError(str(e)) from None
+            ds = self._spec.dataset
+            if (root, proof.size) != (ds.root, ds.size):
+                raise InvalidInputError(
+                    f"batch proof: root {root} / size {proof.size} are not the spec's "
+                    f"dataset {ds.root} / {ds.size}"
+                )
+            data = proof.to_json()
+            if len(data) > MAX_JSON_BYTES:
+                raise InvalidInputError(
+                    f"batch proof: {len(data)} bytes, over the {MAX_JSON_BYTES}-byte limit of "
+                    "a JSON member (about a million distinct examples)"
+                )
+            return self._put(BUNDLE_BATCHES, data)
 
     def add_log(self, log: RunLog | str | os.PathLike[str]) -> LogInfo:
         """Add the run log: a :class:`~zkattest.log.RunLog` (exported) or a JSON Lines
@@ -1080,6 +1130,12 @@ class BundleReader:
             raise MalformedError(f"{BUNDLE_SPEC} is not in canonical JSON form")
         return spec
 
+    def batch_proof(self) -> DatasetMultiproof | None:
+        """``batches.json`` parsed (strictly), or None if the bundle has none."""
+        if not self.has(BUNDLE_BATCHES):
+            return None
+        return DatasetMultiproof.from_json(self.read(BUNDLE_BATCHES), BUNDLE_BATCHES)
+
     def proof_entries(self) -> Iterator[ProofEntry]:
         """Stream ``proofs/index.jsonl``, one validated entry at a time."""
         with self.open_lines(BUNDLE_PROOF_INDEX) as lines:
@@ -1135,6 +1191,17 @@ class BundleReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def bundle_digest(path: str | os.PathLike[str]) -> str:
+    """The digest that names a bundle, e.g. as a fine-tuning run's parent
+    (``ParentInit.bundle_digest``): the sha256 of its signed manifest, which covers
+    every member, so it is the same for the directory and ``.zkab`` forms. Raises
+    :class:`MalformedError` for an incomplete bundle (no manifest)."""
+    with BundleReader(path) as r:
+        if not r.has(BUNDLE_MANIFEST):
+            raise MalformedError(f"{path}: incomplete bundle: no {BUNDLE_MANIFEST}")
+        return r.sha256(BUNDLE_MANIFEST)
 
 
 def copy_bundle(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:

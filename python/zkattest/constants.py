@@ -82,6 +82,10 @@ BUNDLE_PROOF_DIR: Final = "proofs/"
 BUNDLE_INVARIANTS: Final = "invariants.dsse.json"
 BUNDLE_FINAL: Final = "final.dsse.json"
 BUNDLE_PROVENANCE: Final = "provenance.dsse.json"
+#: Optional: the batch multi-proof (every batch's examples under the dataset root).
+BUNDLE_BATCHES: Final = "batches.json"
+#: Optional field of the genesis predicate: the disclosed init seed opening.
+GENESIS_OPENING_FIELD: Final = "opening"
 #: Default member name of the final weights, when they ship in the bundle.
 BUNDLE_WEIGHTS: Final = "model.safetensors"
 #: Subject name of the statements about the run as a whole (the spec digest).
@@ -98,3 +102,7 @@ SLSA_BUILDER_ID: Final = f"{PREDICATE_BASE}/trainer"
 DATASET_ROOT_DIGEST_KEY: Final = "zkattest-dataset-root"
 #: Proof kind of the foundation's smoke statement (dot product of two u16 vectors).
 PROOF_KIND_SMOKE: Final = "smoke.dot16.v1"
+
+#: Step-chunk pairs the demo's spec challenges (``make demo``): enough to show step proofs
+#: end to end, few enough to prove in about a minute on 2 cores.
+DEMO_CHALLENGES: Final = 6

@@ -23,16 +23,18 @@ them, call :meth:`RecordingSampler.take` yourself or pass the indices to
 
 from __future__ import annotations
 
+import bisect
 import struct
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 
 from zkattest import merkle
-from zkattest.canonical import canonical_json
-from zkattest.errors import InvalidInputError
+from zkattest.canonical import canonical_json, parse_json
+from zkattest.errors import InvalidInputError, MalformedError, VerificationError
 
 #: Domain tag prefixed to every example's canonical bytes (leaf data).
 EXAMPLE_TAG: Final = b"zkattest.example.v1\x00"
@@ -40,12 +42,19 @@ EXAMPLE_TAG: Final = b"zkattest.example.v1\x00"
 BATCH_TAG: Final = b"zkattest.batch.v1\x00"
 #: Key under a step record's ``extra`` holding ``{"indices": [...]}`` of its batch.
 RECORD_EXTRA_BATCH: Final = "batch"
+#: Version of the batch multi-proof's JSON form (``v``).
+MULTIPROOF_VERSION: Final = 1
+#: Largest dataset a multi-proof may describe (the spec's bound), which also bounds
+#: the recursion depth of :meth:`DatasetMultiproof.root` to 64.
+_MAX_SIZE: Final = (1 << 64) - 1
 
 __all__ = [
     "BATCH_TAG",
     "EXAMPLE_TAG",
+    "MULTIPROOF_VERSION",
     "RECORD_EXTRA_BATCH",
     "CommittedDataset",
+    "DatasetMultiproof",
     "RecordingSampler",
     "batch_commitment",
     "batch_leaf",
@@ -105,6 +114,124 @@ def batch_commitment(indices: Sequence[int], example_leaves: Sequence[bytes]) ->
     )
 
 
+def _sorted_unique(indices: Iterable[Any], size: int, err: type[Exception]) -> tuple[int, ...]:
+    out = []
+    for i in indices:
+        if type(i) is not int and not isinstance(i, np.integer):
+            raise err(f"dataset index must be an int, got {type(i).__name__}")
+        if not 0 <= int(i) < size:
+            raise err(f"dataset index {int(i)} is outside the dataset (size {size})")
+        out.append(int(i))
+    return tuple(sorted(set(out)))
+
+
+@dataclass(frozen=True)
+class DatasetMultiproof:
+    """A compact proof that examples ``indices`` are leaves ``leaves`` of the RFC 9162
+    dataset tree of ``size`` examples (DESIGN §2, invariant ``data_provenance``).
+
+    ``indices`` are sorted and unique; ``leaves[k]`` is the leaf hash of example
+    ``indices[k]``; ``fill`` holds, left to right, the root of every maximal subtree
+    of the RFC 9162 recursion that contains none of the indices. :meth:`root`
+    recomputes the dataset root from these alone, so one proof covers every batch of a
+    run: about ``|indices| * log2(size / |indices|)`` hashes, and never more than
+    ``size`` leaves plus ``size`` fill hashes.
+    """
+
+    size: int
+    indices: tuple[int, ...]
+    leaves: tuple[bytes, ...]
+    fill: tuple[bytes, ...]
+
+    def root(self) -> bytes:
+        """Recompute the dataset root; raises :class:`VerificationError` if the proof is
+        inconsistent (indices out of order or range, too few or too many hashes)."""
+        n, idx = self.size, self.indices
+        if type(n) is not int or not 1 <= n <= _MAX_SIZE:
+            raise VerificationError(f"batch proof: dataset size {n!r} is not in [1, 2**64)")
+        if _sorted_unique(idx, n, VerificationError) != tuple(idx):
+            raise VerificationError("batch proof: indices are not sorted and unique")
+        if len(self.leaves) != len(idx):
+            raise VerificationError("batch proof: one leaf hash per index is required")
+        fill = iter(self.fill)
+
+        def mth(lo: int, hi: int) -> bytes:
+            a, b = bisect.bisect_left(idx, lo), bisect.bisect_left(idx, hi)
+            if a == b:
+                h = next(fill, None)
+                if h is None:
+                    raise VerificationError("batch proof: too few fill hashes")
+                return h
+            if hi - lo == 1:
+                return self.leaves[a]
+            k = 1 << ((hi - lo - 1).bit_length() - 1)
+            return merkle.node_hash(mth(lo, lo + k), mth(lo + k, hi))
+
+        root = mth(0, n)
+        if next(fill, None) is not None:
+            raise VerificationError("batch proof: unused fill hashes")
+        return root
+
+    def leaf(self, index: int) -> bytes:
+        """The proven leaf hash of example ``index``; :class:`VerificationError` if the
+        proof does not cover it."""
+        k = bisect.bisect_left(self.indices, index)
+        if k == len(self.indices) or self.indices[k] != index:
+            raise VerificationError(f"batch proof: example {index} is not covered")
+        return self.leaves[k]
+
+    def batch_commitment(self, indices: Sequence[int]) -> bytes:
+        """:func:`batch_commitment` of a batch, from the proven leaf hashes."""
+        return batch_commitment(list(indices), [self.leaf(i) for i in indices])
+
+    def to_json(self) -> bytes:
+        """Canonical JSON: ``{"v", "dataset_size", "indices", "leaves", "fill"}``
+        (hashes as lowercase hex)."""
+        return canonical_json(
+            {
+                "dataset_size": self.size,
+                "fill": [h.hex() for h in self.fill],
+                "indices": list(self.indices),
+                "leaves": [h.hex() for h in self.leaves],
+                "v": MULTIPROOF_VERSION,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, data: bytes, what: str = "batch proof") -> DatasetMultiproof:
+        """Parse :meth:`to_json` strictly (canonical form); :class:`MalformedError` on
+        anything else. The hashes are checked by :meth:`root`."""
+        d = parse_json(data, what)
+        keys = {"dataset_size", "fill", "indices", "leaves", "v"}
+        if not isinstance(d, dict) or set(d) != keys:
+            raise MalformedError(f"{what}: expected an object with fields {sorted(keys)}")
+        if d["v"] != MULTIPROOF_VERSION:
+            raise MalformedError(f"{what}: version {d['v']!r}, this build reads 1")
+        size = d["dataset_size"]
+        if type(size) is not int or size < 1:
+            raise MalformedError(f"{what}.dataset_size must be a positive int")
+        if not all(isinstance(d[k], list) for k in ("fill", "indices", "leaves")):
+            raise MalformedError(f"{what}: fill, indices and leaves must be arrays")
+        if any(type(i) is not int for i in d["indices"]):
+            raise MalformedError(f"{what}.indices must be integers")
+
+        def hashes(key: str) -> tuple[bytes, ...]:
+            out = []
+            for j, h in enumerate(d[key]):
+                if not isinstance(h, str) or len(h) != 64 or h != h.lower():
+                    raise MalformedError(f"{what}.{key}[{j}] must be 64 lowercase hex digits")
+                try:
+                    out.append(bytes.fromhex(h))
+                except ValueError:
+                    raise MalformedError(f"{what}.{key}[{j}] is not hex") from None
+            return tuple(out)
+
+        proof = cls(size, tuple(d["indices"]), hashes("leaves"), hashes("fill"))
+        if proof.to_json() != bytes(data):
+            raise MalformedError(f"{what} is not in canonical JSON form")
+        return proof
+
+
 class CommittedDataset:
     """A map-style dataset with a Merkle commitment over its examples.
 
@@ -158,6 +285,26 @@ class CommittedDataset:
         for i in indices:
             self._check_index(i)
         return batch_commitment(list(indices), [self._tree.leaf(i) for i in indices])
+
+    def multiproof(self, indices: Iterable[int]) -> DatasetMultiproof:
+        """A :class:`DatasetMultiproof` of the examples ``indices`` (any order,
+        repeats allowed: e.g. every index of every batch of a run)."""
+        idx = _sorted_unique(indices, self._tree.size, InvalidInputError)
+        fill: list[bytes] = []
+
+        def walk(lo: int, hi: int) -> None:
+            a, b = bisect.bisect_left(idx, lo), bisect.bisect_left(idx, hi)
+            if a == b:
+                fill.append(merkle.root([self._tree.leaf(i) for i in range(lo, hi)]))
+            elif hi - lo > 1:
+                k = 1 << ((hi - lo - 1).bit_length() - 1)
+                walk(lo, lo + k)
+                walk(lo + k, hi)
+
+        walk(0, self._tree.size)
+        return DatasetMultiproof(
+            self._tree.size, idx, tuple(self._tree.leaf(i) for i in idx), tuple(fill)
+        )
 
     def check_batch(self, indices: Sequence[int], commitment: bytes | str) -> None:
         """Check a logged batch (indices + commitment) against this dataset; raises

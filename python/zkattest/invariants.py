@@ -18,9 +18,11 @@ What each declared invariant means here (``value`` / ``bound``):
   differs from :func:`hyperparameters_record_form` of the spec / ``0``. Records that do
   not carry hyperparameters are not counted; if none does, the invariant is unchecked.
 - ``data_provenance``, ``finite_state``, ``grad_norm_clip``: not checkable from the
-  records (the data, the state and the gradients are hidden behind commitments); they
-  need the batch, state and gradient proofs of later releases. Reported as unchecked,
-  with whatever the trainer claimed.
+  records alone (the data, the state and the gradients are hidden behind commitments).
+  ``data_provenance`` is decided by the verifier from the bundle's batch multi-proof
+  (``batches.json``, check ``data.batches``) when there is one; the other two need the
+  state and gradient proofs of later releases. Reported as unchecked, with whatever
+  the trainer claimed.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ UNCHECKED: Final = "unchecked"
 CHECKABLE: Final = frozenset({"flop_budget", "hyperparameters_fixed", "lr_schedule", "max_steps"})
 #: Why the others cannot be checked yet (shown in reports).
 _NOT_YET: Final = {
-    "data_provenance": "needs batch-membership proofs against dataset.root (not in bundle v1)",
+    "data_provenance": "needs the batch multi-proof (batches.json) against dataset.root",
     "finite_state": "needs proofs over the committed state, which is hidden (not in bundle v1)",
     "grad_norm_clip": "needs gradient proofs; gradients are hidden (not in bundle v1)",
 }

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -35,10 +36,12 @@ from zkattest.bundle import (
     _fields,
     _hex64,
     _version,
+    bundle_digest,
     scan_log,
     spec_from_statement,
 )
 from zkattest.constants import (
+    BUNDLE_BATCHES,
     BUNDLE_FINAL,
     BUNDLE_GENESIS,
     BUNDLE_INVARIANTS,
@@ -49,6 +52,7 @@ from zkattest.constants import (
     BUNDLE_SPEC,
     BUNDLE_SPEC_ENVELOPE,
     CHECKPOINT_SUBJECT_NAME,
+    GENESIS_OPENING_FIELD,
     PREDICATE_FINAL_V1,
     PREDICATE_GENESIS_V1,
     PREDICATE_INVARIANTS_V1,
@@ -67,11 +71,18 @@ from zkattest.errors import (
     ZkattestError,
     ZkattestIOError,
 )
+from zkattest.init import RECIPE_TORCH_DEFAULT_V1, GenesisOpening, recompute_genesis_root
 from zkattest.invariants import UNCHECKED as INV_UNCHECKED
 from zkattest.keys import key_id
 from zkattest.log import StepRecord, verify_jsonl
 from zkattest.merkle import MerkleTree, root_from_inclusion_proof, verify_consistency
-from zkattest.spec import ParentInit, TrainingSpec
+from zkattest.proofs import (
+    STEP_PROOF_KIND,
+    check_step_public,
+    derive_challenges,
+    verify_step_proof,
+)
+from zkattest.spec import InitRecipe, ParentInit, TrainingSpec
 from zkattest.statement import Statement
 
 __all__ = [
@@ -94,6 +105,13 @@ FAIL: Final = "fail"
 UNCHECKED: Final = "unchecked"
 SKIPPED: Final = "skipped"
 UNSUPPORTED: Final = "unsupported"
+
+#: Most generations of parent bundles a lineage check follows (each is verified in full).
+MAX_LINEAGE_DEPTH: Final = 8
+#: Seconds of work before ``zkattest verify`` shows a progress bar.
+PROGRESS_DELAY_S: Final = 0.5
+
+_T = TypeVar("_T")
 
 #: Report outcomes and the CLI exit code of each.
 EXIT_CODES: Final = {"verified": 0, "failed": 1, "malformed": 2, "unsupported": 3}
@@ -141,6 +159,8 @@ class Report:
     log_root: str | None = None
     proofs: int | None = None
     key_id: str | None = None
+    #: The parent bundle's report, when lineage was checked (``lineage.parent``).
+    parent: Report | None = None
 
     @property
     def outcome(self) -> str:
@@ -209,6 +229,7 @@ class Report:
             "error": self.error,
             "verdict": self.verdict(),
             "checks": [c.to_dict() for c in self.checks],
+            "parent": self.parent.to_dict() if self.parent is not None else None,
             "zkattest_version": __version__,
         }
 
@@ -229,6 +250,8 @@ class ProofContext:
     entry: ProofEntry
     log_size: int
     records: Mapping[int, StepRecord]
+    #: The genesis state root (hex) once genesis.dsse.json verified (r_0 of step proofs).
+    genesis_root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +301,14 @@ register_proof_kind(
         "foundation smoke statement: dot product of two hidden u16 vectors",
     )
 )
+register_proof_kind(
+    ProofKind(
+        STEP_PROOF_KIND,
+        check_step_public,
+        verify_step_proof,
+        "step-chunk proof: r_t, g_t -> r_t+1 is the declared optimizer update (FP32)",
+    )
+)
 
 
 # --- the verifier ------------------------------------------------------------------------
@@ -297,8 +328,20 @@ _CheckResult = str | tuple[str, str]
 
 
 class _Verifier:
-    def __init__(self, path: Path, key: Ed25519PublicKey, expected_spec: bytes | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        key: Ed25519PublicKey,
+        expected_spec: bytes | None,
+        *,
+        parents: tuple[Path, ...] = (),
+        parent_keys: tuple[Ed25519PublicKey, ...] = (),
+        progress: bool = False,
+        depth: int = 0,
+    ) -> None:
         self.path = path
+        self.parents, self.parent_keys, self.depth = parents, parent_keys, depth
+        self.show_progress = progress
         self.key = key
         self.expected_spec = expected_spec
         self.report = Report(bundle=str(path), key_id=key_id(key))
@@ -310,9 +353,15 @@ class _Verifier:
         self.checkpoints: tuple[Any, ...] = ()
         self.kept: dict[int, StepRecord] = {}
         self.genesis_root: str | None = None
+        self.genesis_opening: GenesisOpening | None = None
+        #: Set by data.batches when the batch multi-proof covered every record.
+        self.batches_proven = False
         self.final_root: str | None = None
         self.final_subject: dict[str, Any] | None = None
         self.final_predicate: Mapping[str, Any] = {}
+        #: (step, tensor, chunk) of every step proof that verified (for coverage).
+        self.step_proved: set[tuple[Any, Any, Any]] = set()
+        self.proofs_ok = False
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -347,6 +396,25 @@ class _Verifier:
         status, detail = (PASS, out) if isinstance(out, str) else out
         self.add(name, status, detail)
         return status == PASS
+
+    def _progress(self, items: Iterable[_T], what: str, total: int | None) -> Iterable[_T]:
+        """``items``, with a progress bar on stderr when asked for (long work only: the
+        bar appears after :data:`PROGRESS_DELAY_S`)."""
+        if not self.show_progress:
+            return items
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return items
+        indent = "  " * self.depth
+        return tqdm(
+            items,
+            desc=f"{indent}zkattest verify: {what}",
+            total=total,
+            leave=False,
+            delay=PROGRESS_DELAY_S,
+            file=sys.stderr,
+        )
 
     def need_spec(self) -> TrainingSpec:
         if self.spec is None:
@@ -387,17 +455,19 @@ class _Verifier:
                 self.run("spec.expected", self.check_expected_spec)
             self.run("genesis.statement", self.check_genesis)
             self.run("genesis.state_root", self.check_genesis_root)
+            if isinstance(self.spec, TrainingSpec) and isinstance(self.spec.init, ParentInit):
+                self.run("lineage.parent", self.check_parent)
             if self.run("log.verify", self.check_log):
                 self.run("log.binding", self.check_log_binding)
                 self.run("log.checkpoints", self.check_checkpoints)
                 self.run("log.inclusion", self.check_inclusion)
-                if self._records_carry_batches():
+                if self.r.has(BUNDLE_BATCHES) or self._records_carry_batches():
                     self.run("data.batches", self.check_batches)
             else:
                 for name in ("log.binding", "log.checkpoints", "log.inclusion"):
                     self.add(name, SKIPPED, f"not checked: {BUNDLE_LOG} did not verify")
             self.run("proofs.index", self.check_proof_index)
-            self.run("proofs.verify", self.check_proofs)
+            self.proofs_ok = self.run("proofs.verify", self.check_proofs)
             self.run("proofs.coverage", self.check_coverage)
             self.check_invariants()
             self.run("final.statement", self.check_final)
@@ -523,15 +593,24 @@ class _Verifier:
         st = self.r.statement(BUNDLE_GENESIS, self.key, PREDICATE_GENESIS_V1)
         what = f"{BUNDLE_GENESIS}.predicate"
         p = st.predicate
-        _fields(p, ("commitment", "init", "spec_digest", "state_root", "v"), what)
+        keys = ("commitment", "init", "spec_digest", "state_root", "v")
+        # The init seed opening is optional (disclosed to let anyone re-run the recipe).
+        _fields(p, (*keys, GENESIS_OPENING_FIELD) if GENESIS_OPENING_FIELD in p else keys, what)
         _version(p, what)
         root = _hex64(p["state_root"], f"{what}.state_root")
+        opening = None
+        if GENESIS_OPENING_FIELD in p:
+            if not isinstance(spec.init, InitRecipe):
+                raise VerificationError(f"{what}: an init seed opening, but the spec has no recipe")
+            opening = GenesisOpening.from_json(
+                p[GENESIS_OPENING_FIELD], f"{what}.{GENESIS_OPENING_FIELD}"
+            )
         self._bound_to_spec(st, p, what)
         if p["init"] != spec.init.to_json():
             raise VerificationError(f"{what}.init differs from the spec's init")
         if p["commitment"] != spec.commitment.to_json():
             raise VerificationError(f"{what}.commitment differs from the spec's commitment")
-        self.genesis_root = root
+        self.genesis_root, self.genesis_opening = root, opening
         kind = "parent run" if isinstance(spec.init, ParentInit) else "init recipe"
         return f"genesis state root {root[:16]}… from the spec's {kind}"
 
@@ -552,10 +631,120 @@ class _Verifier:
                     "genesis state root differs from the parent run's final state root"
                 )
             return "genesis state root equals the parent run's final state root"
+        return self._recompute_genesis(spec)
+
+    def _recompute_genesis(self, spec: TrainingSpec) -> _CheckResult:
+        """Re-run the public init recipe from the disclosed seed (``init.py``)."""
+        assert isinstance(spec.init, InitRecipe) and self.genesis_root is not None
+        opening = self.genesis_opening
+        if opening is None:
+            return (
+                UNCHECKED,
+                f"the init seed is not disclosed, so the recipe {spec.init.name!r} cannot be "
+                "re-run (W0 stays hidden; a zero-knowledge genesis proof comes later)",
+            )
+        if spec.init.name != RECIPE_TORCH_DEFAULT_V1:
+            raise UnsupportedVersionError(
+                f"init recipe {spec.init.name!r} is unknown to this build "
+                f"(known: {RECIPE_TORCH_DEFAULT_V1})"
+            )
+        try:
+            import torch
+        except ImportError:
+            return UNCHECKED, "re-running the init recipe needs torch, which is not installed"
+        params = spec.model.parameters
+        size = {
+            p.dtype: torch.empty((), dtype=getattr(torch, p.dtype)).element_size() for p in params
+        }
+        need = sum(p.numel * size[p.dtype] for p in params)
+        have = _memory_bytes()
+        if have is not None and need > have // 2:
+            return (
+                UNCHECKED,
+                f"re-running the recipe needs {need / 2**30:.1f} GiB for the weights, more "
+                f"than half of this machine's {have / 2**30:.1f} GiB: verify on a larger one",
+            )
+        got = recompute_genesis_root(
+            spec.init, spec.model, opening, chunk_size=spec.commitment.chunk_size
+        )
+        mine = str(torch.__version__)
+        if got != self.genesis_root:
+            hint = (
+                f"; the trainer used torch {opening.torch_version}, this verifier {mine} "
+                "(torch's initializers may change between versions)"
+                if opening.torch_version != mine
+                else ""
+            )
+            raise VerificationError(
+                f"re-running {spec.init.name} from the disclosed seed on the spec's model "
+                f"fingerprint gives root {got[:16]}…, not the genesis root "
+                f"{self.genesis_root[:16]}…{hint}"
+            )
         return (
-            UNCHECKED,
-            "not yet checkable: the genesis proof (W0 = Init(seed)) is not in bundle v1; "
-            "step records carry no parent root to compare",
+            f"recomputed: {spec.init.name}(disclosed seed, which opens the spec's "
+            f"seed_commitment) on the spec's {len(spec.model.parameters)} parameters, "
+            f"committed under the disclosed step-0 key, empty optimizer state = the genesis "
+            f"root (torch {mine})"
+        )
+
+    def check_parent(self) -> _CheckResult:
+        """Lineage: the parent bundle the spec names (by digest) is given, verifies
+        (recursively, at most :data:`MAX_LINEAGE_DEPTH` generations) and ends in this
+        run's genesis root."""
+        spec = self.need_spec()
+        init = spec.init
+        assert isinstance(init, ParentInit)
+        want = init.bundle_digest
+        if not self.parents:
+            return (
+                UNCHECKED,
+                f"the parent bundle (digest {want[:16]}…) was not given (--parent PARENT): "
+                "its run is not checked; the genesis root is only as declared",
+            )
+        if self.depth + 1 > MAX_LINEAGE_DEPTH:
+            raise VerificationError(f"lineage deeper than {MAX_LINEAGE_DEPTH} generations")
+        found = None
+        for path in self.parents:
+            try:
+                if bundle_digest(path) == want:
+                    found = path
+                    break
+            except (ZkattestError, OSError):
+                continue  # not a readable bundle: not this parent
+        if found is None:
+            raise VerificationError(
+                f"none of the {len(self.parents)} given parent bundle(s) has the digest the "
+                f"spec names ({want[:16]}…)"
+            )
+        with BundleReader(found) as r:
+            kid = r.envelope(BUNDLE_MANIFEST)["signatures"][0]["keyid"]
+        keys = {key_id(k): k for k in (self.key, *self.parent_keys)}
+        if kid not in keys:
+            raise VerificationError(
+                f"the parent bundle {found} is signed by key {kid[:16]}…, which was not given "
+                "(--parent-key)"
+            )
+        sub = _Verifier(
+            found,
+            keys[kid],
+            None,
+            parents=self.parents,
+            parent_keys=self.parent_keys,
+            progress=self.show_progress,
+            depth=self.depth + 1,
+        ).verify()
+        self.report.parent = sub
+        if sub.outcome != "verified":
+            raise VerificationError(f"the parent bundle did not verify: {sub.verdict()}")
+        if sub.final_state_root != init.final_state_root:
+            raise VerificationError(
+                f"the parent run's final state root {sub.final_state_root} is not the one "
+                f"the spec names ({init.final_state_root})"
+            )
+        return (
+            f"parent bundle {found} (digest {want[:16]}…, key {kid[:16]}…) verified: "
+            f"{sub.steps} steps, {sub.count(PASS)} checks passed, {sub.count(UNCHECKED)} not "
+            "yet checkable; its final state root is this run's genesis root"
         )
 
     # -- log ------------------------------------------------------------------------------
@@ -654,7 +843,7 @@ class _Verifier:
         tree = self.tree
         assert tree is not None
         root, n = tree.root(), tree.size
-        for i in range(n):
+        for i in self._progress(range(n), "log records", n):
             path = tree.inclusion_proof(i, n)
             if root_from_inclusion_proof(tree.leaf(i), i, n, path) != root:
                 raise VerificationError(f"record {i} (step {i}) is not included under the root")
@@ -671,37 +860,77 @@ class _Verifier:
         return False
 
     def check_batches(self) -> _CheckResult:
-        """Records that carry their batch indices (``zkattest.attest`` writes them under
-        ``extra["batch"]``) draw only from the committed dataset: every index is an int
-        in ``[0, dataset.size)``. Example membership needs the dataset (not in v1)."""
+        """Every batch is drawn from the committed dataset. Records written by
+        ``zkattest.attest`` carry their indices (``extra["batch"]``); with the bundle's
+        batch multi-proof (``batches.json``) each record's batch commitment is
+        recomputed from example leaf hashes proven under the spec's ``dataset.root``.
+        Without it only the index range is checked."""
         spec = self.need_spec()
         self.need_log()
-        n, carried, total = spec.dataset.size, 0, 0
+        n = spec.dataset.size
+        proof = self.r.batch_proof()
+        if proof is not None:
+            if proof.size != n:
+                raise VerificationError(
+                    f"{BUNDLE_BATCHES}: proves a dataset of {proof.size} examples, the spec "
+                    f"commits to {n}"
+                )
+            if proof.root().hex() != spec.dataset.root:
+                raise VerificationError(
+                    f"{BUNDLE_BATCHES}: the example leaf hashes do not recompute to the "
+                    f"spec's dataset root {spec.dataset.root[:16]}…"
+                )
+        carried = total = 0
         with self.r.open_lines(BUNDLE_LOG) as lines:
-            for line in lines:
+            for line in self._progress(lines, "batches", self.log.size if self.log else None):
                 d = json.loads(line)
                 if not isinstance(d, dict) or "batch_commitment" not in d:
                     continue  # header, checkpoint or trailer (log.verify checked them)
                 total += 1
+                step = d["step"]
                 b = d["extra"].get(RECORD_EXTRA_BATCH)
                 if b is None:
+                    if proof is not None:
+                        raise VerificationError(
+                            f"step {step}: the record does not carry its batch indices, so "
+                            f"{BUNDLE_BATCHES} cannot show where its batch came from"
+                        )
                     continue
                 carried += 1
                 idx = b.get("indices") if isinstance(b, dict) else None
                 if not isinstance(idx, list) or not idx:
-                    raise VerificationError(f"step {d['step']}: malformed batch {b!r}")
+                    raise VerificationError(f"step {step}: malformed batch {b!r}")
                 bad = [i for i in idx if type(i) is not int or not 0 <= i < n]
                 if bad:
                     raise VerificationError(
-                        f"step {d['step']}: batch indices {bad[:4]} are outside the committed "
+                        f"step {step}: batch indices {bad[:4]} are outside the committed "
                         f"dataset (size {n})"
                     )
+                if proof is not None:
+                    try:
+                        got = proof.batch_commitment(idx).hex()
+                    except VerificationError as e:
+                        raise VerificationError(f"step {step}: {e}") from None
+                    if got != d["batch_commitment"]:
+                        raise VerificationError(
+                            f"step {step}: the batch commitment is not the commitment of "
+                            f"examples {idx[:4]}{'…' if len(idx) > 4 else ''} of the "
+                            "committed dataset"
+                        )
         if not carried:
             return UNCHECKED, f"none of the {total} records carries its batch indices"
+        if proof is None:
+            return (
+                UNCHECKED,
+                f"{carried} of {total} records draw their batch from dataset indices "
+                f"0..{n - 1}; the bundle has no {BUNDLE_BATCHES}, so example membership "
+                "(against dataset.root) is not proven",
+            )
+        self.batches_proven = True
         return (
-            f"{carried} of {total} records draw their batch from dataset indices "
-            f"0..{n - 1}; example membership (inclusion proofs against dataset.root) needs "
-            "the dataset: not in bundle v1"
+            f"the batch commitments of all {total} steps recomputed from {len(proof.indices)} "
+            f"distinct examples proven under the spec's dataset root ({BUNDLE_BATCHES}: "
+            f"{len(proof.leaves)} leaf + {len(proof.fill)} fill hashes)"
         )
 
     # -- proofs ---------------------------------------------------------------------------
@@ -747,15 +976,19 @@ class _Verifier:
         spec = self.need_spec()
         log_size = self.log.size if self.log is not None else 0
         ok, failed = 0, []
-        for e in self.r.proof_entries():
+        total = self.manifest.proofs if self.manifest is not None else None
+        for e in self._progress(self.r.proof_entries(), "proofs", total):
             kind = PROOF_KINDS.get(e.kind)
             if kind is None:
                 continue
             try:
                 data = self.r.read_proof(e)
                 kind.check_public(e.public, f"{e.name}.public")
-                kind.verify(data, e.public, ProofContext(spec, e, log_size, self.kept))
+                ctx = ProofContext(spec, e, log_size, self.kept, self.genesis_root)
+                kind.verify(data, e.public, ctx)
                 ok += 1
+                if e.kind == STEP_PROOF_KIND:
+                    self.step_proved.add((e.step, e.public["tensor"], e.chunk))
             except (ZkattestError, OSError) as ex:
                 failed.append(f"{e.name} ({e.kind}, step {e.step}): {ex}")
         if failed:
@@ -766,13 +999,42 @@ class _Verifier:
         return f"{ok} proof(s) verified by their kind's verifier"
 
     def check_coverage(self) -> _CheckResult:
+        """Invariant "step proofs present for every challenged chunk": the challenges
+        recomputed from the final log root (zkattest.proofs) all have a verified step
+        proof. A bundle without any step proof is reported unchecked (loudly)."""
         spec = self.need_spec()
+        log = self.need_log()
         c = spec.challenges
         policy = f"fraction {c.fraction.decimal}" if c.fraction is not None else f"count {c.count}"
+        try:
+            challenges = derive_challenges(spec, log.root, log.size)
+        except InvalidInputError as e:
+            return UNCHECKED, f"{e}; check the step proofs against your own challenge list"
+        step_proofs = sum(e.kind == STEP_PROOF_KIND for e in self.r.proof_entries())
+        if step_proofs == 0 and challenges.k:
+            return (
+                UNCHECKED,
+                f"the bundle carries NO step proof: none of the {challenges.k} challenged "
+                f"(step, chunk) pairs ({policy}) is proved, so the state transitions are not "
+                "attested (train with zkattest.attest(..., prove=True))",
+            )
+        if not self.proofs_ok:
+            raise _Skip("proofs.verify failed")
+        missing = [
+            ch
+            for ch in challenges.challenges
+            if (ch.step, ch.tensor, ch.chunk) not in self.step_proved
+        ]
+        if missing:
+            shown = ", ".join(f"step {m.step} {m.tensor} chunk {m.chunk}" for m in missing[:4])
+            more = f" (and {len(missing) - 4} more)" if len(missing) > 4 else ""
+            raise VerificationError(
+                f"{len(missing)} of {challenges.k} challenged chunks have no verified step "
+                f"proof: {shown}{more}"
+            )
         return (
-            UNCHECKED,
-            f"not yet checkable: step proofs and the challenge set ({policy} of the "
-            f"(step, chunk) pairs, seed {c.seed_derivation}) are not in bundle v1",
+            f"every challenged chunk is proved ({policy}, Fiat-Shamir from the final log "
+            f"root): {challenges.describe()}"
         )
 
     # -- invariants -----------------------------------------------------------------------
@@ -830,6 +1092,16 @@ class _Verifier:
         if a is None:
             raise VerificationError(
                 f"declared in the spec but not attested; recomputed: {r.detail}"
+            )
+        if name == "data_provenance" and self.batches_proven and r.status == INV_UNCHECKED:
+            if a["ok"] is not True:
+                raise VerificationError(
+                    f"the batch proof shows every batch drawn from the committed dataset, but "
+                    f"the trainer attests ok={a['ok']}"
+                )
+            return (
+                "recomputed: every step's batch commitment opens to examples proven under "
+                "the spec's dataset root (see data.batches)"
             )
         if r.status == INV_UNCHECKED:
             if a["ok"] is False:
@@ -994,17 +1266,32 @@ class _Verifier:
         return f"SLSA v1 provenance: spec, {len(byproducts)} byproduct(s) and subject match"
 
 
+def _memory_bytes() -> int | None:
+    """Physical memory of this machine, if the OS says."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def verify_bundle(
     path: str | os.PathLike[str],
     public_key: Ed25519PublicKey,
     *,
     spec: bytes | TrainingSpec | None = None,
+    parents: Iterable[str | os.PathLike[str]] = (),
+    parent_keys: Iterable[Ed25519PublicKey] = (),
+    progress: bool = False,
 ) -> Report:
     """Verify the bundle at ``path`` under ``public_key`` (the run's Ed25519 key).
 
     ``spec``, when given, is the spec the auditor expects (file bytes or a
     :class:`TrainingSpec`): the bundle's spec must be byte-identical or have the same
-    digest. Returns a :class:`Report`; never raises for anything in the bundle. Raises
+    digest. ``parents`` are candidate parent bundles for a fine-tuning lineage (the
+    spec names its parent by :func:`~zkattest.bundle.bundle_digest`; a chain is
+    followed through the same list), verified under ``public_key`` or whichever of
+    ``parent_keys`` signed them. ``progress`` shows progress bars on stderr for long
+    work. Returns a :class:`Report`; never raises for anything in the bundle. Raises
     :class:`InvalidInputError` only for unusable arguments.
     """
     if not isinstance(public_key, Ed25519PublicKey):
@@ -1015,4 +1302,15 @@ def verify_bundle(
         spec = spec.to_json()
     if spec is not None and not isinstance(spec, bytes):
         raise InvalidInputError(f"spec must be bytes or a TrainingSpec, got {type(spec).__name__}")
-    return _Verifier(Path(path), public_key, spec).verify()
+    if isinstance(parents, str | bytes | os.PathLike):
+        raise InvalidInputError("parents must be a list of bundle paths")
+    parent_paths = tuple(Path(p) for p in parents)
+    pkeys = tuple(parent_keys)
+    for k in pkeys:
+        if not isinstance(k, Ed25519PublicKey):
+            raise InvalidInputError(
+                f"parent_keys must be Ed25519 public keys, got {type(k).__name__}"
+            )
+    return _Verifier(
+        Path(path), public_key, spec, parents=parent_paths, parent_keys=pkeys, progress=progress
+    ).verify()

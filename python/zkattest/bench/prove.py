@@ -4,7 +4,8 @@ Proves ``2^--log-n`` random ops of one kind (public inputs and results, the
 ``arith.ops.v1`` statement) and reports prove and verify time, proof size, the chip's
 main and auxiliary (LogUp) columns in base-field elements, cells per op (columns x rows
 / ops) and the fixed overhead of the shared lookup tables separately. Random inputs are
-drawn like training values: moderate exponents, a few zeros and subnormal-free factors.
+drawn like training values: moderate exponents, a few zeros and subnormal-free factors
+(nonzero divisors and non-negative radicands for ``fp32_div`` / ``fp32_sqrt``).
 With ``--json`` the last line printed is one JSON object with the figures.
 """
 
@@ -61,8 +62,16 @@ def random_inputs(op: str, n: int, seed: int) -> list[np.ndarray]:
         return [_bf16(rng, n)]
     if op == "bf16_mul":
         return [_bf16(rng, n), _bf16(rng, n)]
-    if op in ("fp32_add", "fp32_sub", "fp32_mul", "fp32_div"):
+    if op in ("fp32_add", "fp32_sub", "fp32_mul"):
         return [_fp32(rng, n), _fp32(rng, n)]
+    if op == "fp32_div":
+        # divisors like AdamW's sqrt(v) + eps: nonzero, so every quotient is finite
+        y = _fp32(rng, n)
+        y[y.view(np.float32) == 0] = np.float32(1.0).view(np.uint32)
+        return [_fp32(rng, n), y]
+    if op == "fp32_sqrt":
+        # radicands like AdamW's second moments: non-negative
+        return [_fp32(rng, n) & np.uint32(0x7FFF_FFFF)]
     raise ValueError(f"no input generator for {op!r}")
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 
 from zkattest.bench import commit as commit_bench
+from zkattest.bench import overhead as overhead_bench
 from zkattest.bench import prove as prove_bench
+from zkattest.bench import step as step_bench
 
 # Each benchmark module exposes ``register(subparsers)``.
-_BENCHES: tuple = (commit_bench, prove_bench)
+_BENCHES: tuple = (commit_bench, prove_bench, overhead_bench, step_bench)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -2,6 +2,8 @@
 
 Output (stdout): a checklist (status, check, detail) and a one-line verdict as the last
 line; ``-q`` prints only the verdict; ``--format json`` prints exactly one JSON object.
+``--parent P`` (repeatable) gives the parent bundle(s) of a fine-tuning lineage.
+Progress bars go to stderr, on a terminal only, for work that takes a while.
 Exit codes: 0 verified, 1 a check failed, 2 usage error or unreadable / malformed
 bundle, 3 unsupported bundle version (or proof kind).
 """
@@ -41,6 +43,26 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the verdict line")
+    p.add_argument(
+        "--parent",
+        action="append",
+        default=[],
+        metavar="PARENT",
+        help="a parent bundle of a fine-tuning lineage (repeat for a chain); it is found by "
+        "the digest the spec names and verified too",
+    )
+    p.add_argument(
+        "--parent-key",
+        action="append",
+        default=[],
+        metavar="K.pub",
+        help="a public key a parent bundle is signed with, if not the run's (repeatable)",
+    )
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bars (they appear on stderr, on a terminal, for long work)",
+    )
     p.set_defaults(func=run)
 
 
@@ -73,6 +95,10 @@ def print_report(report: Report, fmt: str, quiet: bool) -> None:
         width = max((len(c.name) for c in report.checks), default=0)
         for c in report.checks:
             print(f"  {_LABELS.get(c.status, c.status):5} {c.name:<{width}}  {c.detail}")
+        parent = report.parent
+        while parent is not None:  # the lineage, one verdict per generation
+            print(f"  parent: {parent.verdict()}")
+            parent = parent.parent
     print(report.verdict())
 
 
@@ -96,10 +122,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         key = keys.load_public_key(args.public_key)
         spec = _read_spec(args.spec) if args.spec is not None else None
+        parent_keys = [keys.load_public_key(k) for k in args.parent_key]
     except ZkattestError as e:
         return _error(args, str(e))
     try:
-        report = verify_bundle(args.bundle, key, spec=spec)
+        report = verify_bundle(
+            args.bundle,
+            key,
+            spec=spec,
+            parents=args.parent,
+            parent_keys=parent_keys,
+            progress=not (args.quiet or args.no_progress) and sys.stderr.isatty(),
+        )
     except Exception as e:  # a bug: still no traceback, and never a pass
         return _error(args, f"internal error (please report): {type(e).__name__}: {e}")
     print_report(report, args.format, args.quiet)

@@ -11,6 +11,7 @@ pub mod error;
 pub mod optim;
 pub mod prover;
 pub mod smoke;
+pub mod step;
 mod wire;
 
 pub use error::{Error, Result};

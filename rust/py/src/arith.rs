@@ -34,6 +34,9 @@ enum Owned {
     ToBf16 {
         x: Vec<u32>,
     },
+    Sqrt {
+        x: Vec<u32>,
+    },
     Unary {
         f: UnaryFn,
         x: Vec<u16>,
@@ -46,10 +49,12 @@ impl Owned {
             Owned::Bf16Mac { acc, a, b } => OpBatch::Bf16Mac { acc, a, b },
             Owned::Bf16Mul { a, b } => OpBatch::Bf16Mul { a, b },
             Owned::ToBf16 { x } => OpBatch::Fp32ToBf16 { x },
+            Owned::Sqrt { x } => OpBatch::Fp32Sqrt { x },
             Owned::Unary { f, x } => OpBatch::Bf16Unary { f: *f, x },
             Owned::Binary { kind, x, y } => match kind {
                 OpKind::Fp32Sub => OpBatch::Fp32Sub { x, y },
                 OpKind::Fp32Mul => OpBatch::Fp32Mul { x, y },
+                OpKind::Fp32Div => OpBatch::Fp32Div { x, y },
                 _ => OpBatch::Fp32Add { x, y },
             },
         }
@@ -118,7 +123,13 @@ fn owned(op: &str, inputs: &[Bound<'_, PyAny>]) -> CoreResult<Owned> {
                 x: array(op, "x", "uint32", &inputs[0])?,
             }
         }
-        OpKind::Fp32Add | OpKind::Fp32Sub | OpKind::Fp32Mul => {
+        OpKind::Fp32Sqrt => {
+            expect(&["x: uint32"])?;
+            Owned::Sqrt {
+                x: array(op, "x", "uint32", &inputs[0])?,
+            }
+        }
+        OpKind::Fp32Add | OpKind::Fp32Sub | OpKind::Fp32Mul | OpKind::Fp32Div => {
             expect(&["x: uint32", "y: uint32"])?;
             Owned::Binary {
                 kind,

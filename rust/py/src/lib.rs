@@ -7,6 +7,7 @@ mod commit;
 mod error;
 mod optim;
 mod smoke;
+mod step;
 
 use pyo3::prelude::*;
 
@@ -33,6 +34,9 @@ mod _core {
         adamw_scalars, adamw_update, adamw_update_reference, sgd_scalars, sgd_update,
         sgd_update_reference, PyAdamWScalars, PySgdScalars,
     };
+
+    #[pymodule_export]
+    use super::step::{step_layout, step_prove_chunk, step_public_info, step_verify_chunk};
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,13 +1,15 @@
 //! Op batches, their reference results, and the split of a batch into chip rows.
 
 use zkattest_softfloat::{
-    bf16_mac, bf16_mul_f32, f32_add, f32_mul, f32_sub, f32_to_bf16, is_inf, is_nan, SIGN_MASK,
+    bf16_mac, bf16_mul_f32, f32_add, f32_div, f32_mul, f32_sqrt, f32_sub, f32_to_bf16, is_inf,
+    is_nan, is_zero, SIGN_MASK,
 };
 
 use super::MAX_LOG_OPS;
 use crate::chips::bf16_mac::{mac_provable, MacOp};
 use crate::chips::bf16_mul::MulOp;
 use crate::chips::fp32_add::AddOp;
+use crate::chips::fp32_div::DivOp;
 use crate::chips::fp32_mul::MulOp as Fp32MulOp;
 use crate::chips::fptables::unary::UnaryFn;
 use crate::error::{Error, Result};
@@ -31,11 +33,15 @@ pub enum OpKind {
     Bf16Gelu,
     /// `y = exp(x)` on BF16 (the pinned table).
     Bf16Exp,
+    /// `c = x / y` (finite results only: a zero divisor or an overflow is rejected).
+    Fp32Div,
+    /// `c = sqrt(x)` for `x >= 0` (and `sqrt(-0) = -0`).
+    Fp32Sqrt,
 }
 
 impl OpKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [OpKind; 8] = [
+    pub const ALL: [OpKind; 10] = [
         OpKind::Bf16Mac,
         OpKind::Bf16Mul,
         OpKind::Fp32Add,
@@ -44,6 +50,8 @@ impl OpKind {
         OpKind::Fp32ToBf16,
         OpKind::Bf16Gelu,
         OpKind::Bf16Exp,
+        OpKind::Fp32Div,
+        OpKind::Fp32Sqrt,
     ];
 
     /// The kind's name (`bf16_mac`, ...), as the CLI and the Python API spell it.
@@ -57,6 +65,8 @@ impl OpKind {
             OpKind::Fp32Mul => "fp32_mul",
             OpKind::Bf16Gelu => "bf16_gelu",
             OpKind::Bf16Exp => "bf16_exp",
+            OpKind::Fp32Div => "fp32_div",
+            OpKind::Fp32Sqrt => "fp32_sqrt",
         }
     }
 
@@ -118,6 +128,18 @@ pub enum OpBatch<'a> {
         /// FP32 factors.
         y: &'a [u32],
     },
+    /// `c_i = x_i / y_i`.
+    Fp32Div {
+        /// FP32 dividends.
+        x: &'a [u32],
+        /// FP32 divisors (nonzero).
+        y: &'a [u32],
+    },
+    /// `c_i = sqrt(x_i)`.
+    Fp32Sqrt {
+        /// FP32 radicands (`>= 0` or `-0`).
+        x: &'a [u32],
+    },
     /// `y_i = f(x_i)` for a BF16 unary function.
     Bf16Unary {
         /// The function.
@@ -137,6 +159,8 @@ impl OpBatch<'_> {
             OpBatch::Bf16Mul { .. } => OpKind::Bf16Mul,
             OpBatch::Fp32ToBf16 { .. } => OpKind::Fp32ToBf16,
             OpBatch::Fp32Mul { .. } => OpKind::Fp32Mul,
+            OpBatch::Fp32Div { .. } => OpKind::Fp32Div,
+            OpBatch::Fp32Sqrt { .. } => OpKind::Fp32Sqrt,
             OpBatch::Bf16Unary {
                 f: UnaryFn::Gelu, ..
             } => OpKind::Bf16Gelu,
@@ -152,7 +176,9 @@ impl OpBatch<'_> {
             OpBatch::Bf16Mac { acc, .. } => acc.len(),
             OpBatch::Fp32Add { x, .. }
             | OpBatch::Fp32Sub { x, .. }
-            | OpBatch::Fp32Mul { x, .. } => x.len(),
+            | OpBatch::Fp32Mul { x, .. }
+            | OpBatch::Fp32Div { x, .. } => x.len(),
+            OpBatch::Fp32Sqrt { x } => x.len(),
             OpBatch::Bf16Mul { a, .. } => a.len(),
             OpBatch::Fp32ToBf16 { x } => x.len(),
             OpBatch::Bf16Unary { x, .. } => x.len(),
@@ -195,6 +221,35 @@ impl OpBatch<'_> {
             }
             OpBatch::Fp32ToBf16 { x } => finite32(self.kind(), "x", x)?,
             OpBatch::Bf16Unary { x, .. } => finite16(self.kind(), "x", x)?,
+            OpBatch::Fp32Div { x, y } => {
+                same_len(self.kind(), &[("x", x.len()), ("y", y.len())])?;
+                finite32(self.kind(), "x", x)?;
+                finite32(self.kind(), "y", y)?;
+                for (i, (&p, &q)) in x.iter().zip(y.iter()).enumerate() {
+                    if is_zero(q) {
+                        return Err(Error::InvalidInput(format!(
+                            "fp32_div: y[{i}] = {q:#010x} is zero (x / 0 is not finite, \
+                             not provable)"
+                        )));
+                    }
+                    let c = f32_div(p, q);
+                    if is_inf(c) {
+                        return Err(Error::InvalidInput(format!(
+                            "fp32_div: x[{i}] / y[{i}] = {p:#010x} / {q:#010x} overflows to \
+                             infinity (not provable)"
+                        )));
+                    }
+                }
+            }
+            OpBatch::Fp32Sqrt { x } => {
+                finite32(self.kind(), "x", x)?;
+                if let Some(i) = x.iter().position(|&v| v & SIGN_MASK != 0 && !is_zero(v)) {
+                    return Err(Error::InvalidInput(format!(
+                        "fp32_sqrt: x[{i}] = {:#010x} is negative (sqrt is NaN, not provable)",
+                        x[i]
+                    )));
+                }
+            }
         }
         Ok(())
     }
@@ -267,6 +322,12 @@ pub fn evaluate(batch: &OpBatch<'_>) -> Result<Vec<u32>> {
             .iter()
             .map(|&v| f.eval(v).expect("finite, checked") as u32)
             .collect(),
+        OpBatch::Fp32Div { x, y } => x
+            .iter()
+            .zip(y.iter())
+            .map(|(&p, &q)| f32_div(p, q))
+            .collect(),
+        OpBatch::Fp32Sqrt { x } => x.iter().map(|&v| f32_sqrt(v)).collect(),
     })
 }
 
@@ -297,6 +358,14 @@ pub(crate) struct Plan {
     pub(crate) unary: Vec<(UnaryFn, u16)>,
     /// Public limbs of the `Bf16Unary` rows: `[x, f, 0, 0, 0, y]`.
     pub(crate) unary_public: Vec<[u32; 6]>,
+    /// Ops of the `Fp32Div` chip.
+    pub(crate) fdiv: Vec<DivOp>,
+    /// Public limbs of the `Fp32Div` rows: `[x_hi, x_lo, y_hi, y_lo, c_hi, c_lo]`.
+    pub(crate) fdiv_public: Vec<[u32; 6]>,
+    /// Radicands of the `Fp32Sqrt` chip.
+    pub(crate) fsqrt: Vec<u32>,
+    /// Public limbs of the `Fp32Sqrt` rows: `[x_hi, x_lo, 0, 0, c_hi, c_lo]`.
+    pub(crate) fsqrt_public: Vec<[u32; 6]>,
 }
 
 fn limbs(a: u32, b: u32, c: u32) -> [u32; 6] {
@@ -382,6 +451,18 @@ impl Plan {
                 for ((&p, &q), &c) in x.iter().zip(y.iter()).zip(outputs) {
                     plan.fmul.push(Fp32MulOp { x: p, y: q });
                     plan.fmul_public.push(limbs(p, q, c));
+                }
+            }
+            OpBatch::Fp32Div { x, y } => {
+                for ((&p, &q), &c) in x.iter().zip(y.iter()).zip(outputs) {
+                    plan.fdiv.push(DivOp { x: p, y: q });
+                    plan.fdiv_public.push(limbs(p, q, c));
+                }
+            }
+            OpBatch::Fp32Sqrt { x } => {
+                for (&v, &c) in x.iter().zip(outputs) {
+                    plan.fsqrt.push(v);
+                    plan.fsqrt_public.push(limbs(v, 0, c));
                 }
             }
             OpBatch::Bf16Unary { f, x } => {

@@ -13,7 +13,9 @@ use crate::chips::bf16_mac::{generate_mac_trace, Bf16MacAir};
 use crate::chips::bf16_mul::{generate_mul_trace, Bf16MulAir};
 use crate::chips::bf16_unary::{generate_unary_trace, Bf16UnaryAir};
 use crate::chips::fp32_add::{generate_add_trace, Fp32AddAir};
+use crate::chips::fp32_div::{generate_fp32_div_trace, Fp32DivAir};
 use crate::chips::fp32_mul::{generate_fp32_mul_trace, Fp32MulAir};
+use crate::chips::fp32_sqrt::{generate_fp32_sqrt_trace, Fp32SqrtAir};
 use crate::chips::fp32_to_bf16::{generate_to_bf16_trace, Fp32ToBf16Air};
 use crate::chips::fptables::unary::UnaryFn;
 use crate::chips::fptables::{
@@ -42,6 +44,10 @@ air_enum! {
         FMul(Fp32MulAir),
         /// `Bf16Unary` chip.
         Unary(Bf16UnaryAir),
+        /// `Fp32Div` chip.
+        FDiv(Fp32DivAir),
+        /// `Fp32Sqrt` chip.
+        FSqrt(Fp32SqrtAir),
         /// The 2^16-row table.
         U16(U16TableAir),
         /// A small table.
@@ -66,6 +72,8 @@ fn padded(rows: &[[u32; 6]], log: usize, pad: [u32; 6]) -> Vec<[u32; 6]> {
 
 /// Padding op of most chips: all-zero limbs (`0 + 0 * 0 = +0`, `0 * 0 = +0`, ...).
 const ZERO_PAD: [u32; 6] = [0; 6];
+/// Padding op of the division chip: `+0 / 1 = +0`.
+const DIV_PAD: [u32; 6] = [0, 0, 0x3F80, 0, 0, 0];
 /// Padding op of the unary chip: `gelu(+0) = +0`.
 const UNARY_PAD: [u32; 6] = [0, UnaryFn::Gelu as u32, 0, 0, 0, 0];
 
@@ -90,6 +98,8 @@ fn instance(plan: &Plan) -> Instance {
     let (cvt_io, cvt_log) = public_io("arith.fp32_to_bf16", &plan.to_bf16_public, ZERO_PAD);
     let (fmul_io, fmul_log) = public_io("arith.fp32_mul", &plan.fmul_public, ZERO_PAD);
     let (un_io, un_log) = public_io("arith.bf16_unary", &plan.unary_public, UNARY_PAD);
+    let (div_io, div_log) = public_io("arith.fp32_div", &plan.fdiv_public, DIV_PAD);
+    let (sqrt_io, sqrt_log) = public_io("arith.fp32_sqrt", &plan.fsqrt_public, ZERO_PAD);
     let mut public = vec![
         mac_io.public_values(),
         add_io.public_values(),
@@ -97,6 +107,8 @@ fn instance(plan: &Plan) -> Instance {
         cvt_io.public_values(),
         fmul_io.public_values(),
         un_io.public_values(),
+        div_io.public_values(),
+        sqrt_io.public_values(),
     ];
     let mut airs = vec![
         ArithAir::Mac(Bf16MacAir { io: mac_io }),
@@ -105,8 +117,12 @@ fn instance(plan: &Plan) -> Instance {
         ArithAir::ToBf16(Fp32ToBf16Air { io: cvt_io }),
         ArithAir::FMul(Fp32MulAir { io: fmul_io }),
         ArithAir::Unary(Bf16UnaryAir { io: un_io }),
+        ArithAir::FDiv(Fp32DivAir { io: div_io }),
+        ArithAir::FSqrt(Fp32SqrtAir { io: sqrt_io }),
     ];
-    let mut log_heights = vec![mac_log, add_log, mul_log, cvt_log, fmul_log, un_log];
+    let mut log_heights = vec![
+        mac_log, add_log, mul_log, cvt_log, fmul_log, un_log, div_log, sqrt_log,
+    ];
     airs.push(ArithAir::U16(U16TableAir));
     log_heights.push(U16_TABLE_LOG_HEIGHT);
     public.push(Vec::new());
@@ -138,13 +154,25 @@ fn traces(plan: &Plan, inst: &Instance) -> Result<Vec<RowMajorMatrix<Val>>> {
     let cvt = generate_to_bf16_trace(&plan.to_bf16, inst.log_heights[3], &mut counter)?;
     let fmul = generate_fp32_mul_trace(&plan.fmul, inst.log_heights[4], &mut counter)?;
     let unary = generate_unary_trace(&plan.unary, inst.log_heights[5], &mut counter)?;
+    let fdiv = generate_fp32_div_trace(&plan.fdiv, inst.log_heights[6], &mut counter)?;
+    let fsqrt = generate_fp32_sqrt_trace(&plan.fsqrt, inst.log_heights[7], &mut counter)?;
     if counter.misses() != 0 {
         return Err(Error::Proving(format!(
             "{} table lookups of the honest witness miss their tables (a bug)",
             counter.misses()
         )));
     }
-    let mut out = vec![mac, add, mul, cvt, fmul, unary, counter.u16_trace()];
+    let mut out = vec![
+        mac,
+        add,
+        mul,
+        cvt,
+        fmul,
+        unary,
+        fdiv,
+        fsqrt,
+        counter.u16_trace(),
+    ];
     out.extend(SmallTable::ALL.iter().map(|&t| counter.small_trace(t)));
     Ok(out)
 }
@@ -240,6 +268,8 @@ pub fn layout(batch: &OpBatch<'_>) -> Result<Layout> {
                 ArithAir::ToBf16(_) => "fp32_to_bf16",
                 ArithAir::FMul(_) => "fp32_mul",
                 ArithAir::Unary(_) => "bf16_unary",
+                ArithAir::FDiv(_) => "fp32_div",
+                ArithAir::FSqrt(_) => "fp32_sqrt",
                 ArithAir::Small(t) => t.table.name(),
             },
             log_height,

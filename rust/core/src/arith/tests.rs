@@ -326,3 +326,109 @@ fn unary_batches_prove_and_verify() {
         assert!(verify_ops(&ob, &out, &proof).is_err());
     }
 }
+
+#[test]
+fn fp32_div_and_sqrt_batches_prove_and_verify() {
+    let mut rng = Sm64(31);
+    let mut x: Vec<u32> = Vec::new();
+    let mut y: Vec<u32> = Vec::new();
+    while x.len() < 20 {
+        let (p, q) = (rng.fp32(), rng.fp32());
+        if crate::chips::fp32_div::fp32_div_provable(&crate::chips::fp32_div::DivOp { x: p, y: q })
+        {
+            x.push(p);
+            y.push(q);
+        }
+    }
+    (x[0], y[0]) = (0x0000_0003, 0x4000_0000); // tie on the subnormal grid: up to 2
+    (x[1], y[1]) = (0x8000_0000, 0x4040_0000); // -0 / 3 = -0
+    (x[2], y[2]) = (0x3F80_0000, 0x4040_0000); // 1 / 3
+    let batch = OpBatch::Fp32Div { x: &x, y: &y };
+    let out = evaluate(&batch).unwrap();
+    assert_eq!(&out[..3], &[0x0000_0002, 0x8000_0000, 0x3EAA_AAAB]);
+    let proof = prove_ops(&batch).unwrap();
+    verify_ops(&batch, &out, &proof).unwrap();
+    for (i, delta) in [(0, 1u32), (1, 0x8000_0000), (2, 1), (9, 0x0080_0000)] {
+        let mut bad = out.clone();
+        bad[i] ^= delta;
+        assert!(is_rejected(&verify_ops(&batch, &bad, &proof)), "{i}");
+    }
+    // a proof of x / y is no proof of x * y
+    let mul = OpBatch::Fp32Mul { x: &x, y: &y };
+    assert!(verify_ops(&mul, &out, &proof).is_err());
+
+    let xs: Vec<u32> = vec![
+        0x4080_0000,
+        0x4000_0000,
+        0x8000_0000,
+        0,
+        0x0000_0001,
+        0x7F7F_FFFF,
+        0x3F7F_FFFF,
+    ];
+    let batch = OpBatch::Fp32Sqrt { x: &xs };
+    let out = evaluate(&batch).unwrap();
+    assert_eq!(&out[..3], &[0x4000_0000, 0x3FB5_04F3, 0x8000_0000]);
+    let proof = prove_ops(&batch).unwrap();
+    verify_ops(&batch, &out, &proof).unwrap();
+    for (i, delta) in [(0, 1u32), (1, 1), (2, 0x8000_0000), (4, 1)] {
+        let mut bad = out.clone();
+        bad[i] ^= delta;
+        assert!(is_rejected(&verify_ops(&batch, &bad, &proof)), "{i}");
+    }
+}
+
+#[test]
+fn fp32_div_and_sqrt_reject_non_finite_results() {
+    let inv = |b: OpBatch<'_>| matches!(prove_ops(&b), Err(Error::InvalidInput(_)));
+    let one = 0x3F80_0000u32;
+    assert!(inv(OpBatch::Fp32Div { x: &[one], y: &[0] })); // 1 / 0
+    assert!(inv(OpBatch::Fp32Div {
+        x: &[0],
+        y: &[0x8000_0000]
+    })); // 0 / -0
+    assert!(inv(OpBatch::Fp32Div {
+        x: &[0x7F7F_FFFF],
+        y: &[0x3F00_0000]
+    })); // overflow
+    assert!(inv(OpBatch::Fp32Div {
+        x: &[0x7F80_0000],
+        y: &[one]
+    })); // inf input
+    assert!(inv(OpBatch::Fp32Div {
+        x: &[one, one],
+        y: &[one]
+    })); // lengths
+    assert!(inv(OpBatch::Fp32Sqrt { x: &[0xBF80_0000] })); // sqrt(-1)
+    assert!(inv(OpBatch::Fp32Sqrt { x: &[0x7FC0_0000] })); // NaN
+                                                           // a prover claiming the (non-finite) result of an unprovable op has no batch to
+                                                           // put it in; a finite stand-in is rejected
+    let x = [0x7F7F_FFFFu32];
+    let y = [0x3F7F_FFFFu32]; // rounds up to infinity
+    let b = OpBatch::Fp32Div { x: &x, y: &y };
+    assert!(evaluate(&b).is_err());
+    assert_eq!(OpKind::from_name("fp32_div").unwrap(), OpKind::Fp32Div);
+    assert_eq!(OpKind::from_name("fp32_sqrt").unwrap(), OpKind::Fp32Sqrt);
+}
+
+#[test]
+fn fp32_div_forged_witness_cannot_be_proved() {
+    // A division row whose witness proves a result one ulp off (MROUND catches it).
+    use crate::chips::fp32_div::DivOp;
+    let x = [0x3F80_0000u32, 0x40C0_0000, 0x4120_0000];
+    let y = [0x4040_0000u32, 0x4040_0000, 0x40E0_0000];
+    let batch = OpBatch::Fp32Div { x: &x, y: &y };
+    let mut bad = evaluate(&batch).unwrap();
+    let i = 2;
+    bad[i] = bad[i].wrapping_add(1);
+    let op = DivOp { x: x[i], y: y[i] };
+    let result = prove_tampered(&batch, &bad, |traces| {
+        let w = traces[6].width;
+        let row = &mut traces[6].values[i * w..(i + 1) * w];
+        crate::chips::fp32_div::fill_fp32_div_row_for_tests(row, &op, bad[i]);
+    });
+    match result {
+        Err(_) => {}
+        Ok(proof) => assert!(is_rejected(&verify_ops(&batch, &bad, &proof))),
+    }
+}

@@ -24,3 +24,12 @@ pub const FP_OP: p3_lookup::PermutationCheckBus<'static> =
 
 /// Tuple width on [`FP_OP`].
 pub const FP_OP_WIDTH: usize = 7;
+
+/// Chunk words of in-circuit leaves: `Blake3Leaf` *sends* `[slot, word_index, lo16, hi16]`
+/// once per chunk word (slot = leaf of the statement); a consumer receives each once.
+pub const LEAF_WORD: p3_lookup::PermutationCheckBus<'static> =
+    p3_lookup::PermutationCheckBus::new("leaf.word");
+
+/// Private to `Blake3Leaf`: chaining values `[id, 16 limbs]` between its compressions.
+pub const BLAKE3_CV: p3_lookup::PermutationCheckBus<'static> =
+    p3_lookup::PermutationCheckBus::new("blake3.cv");

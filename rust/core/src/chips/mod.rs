@@ -2,19 +2,25 @@
 //! pattern: operands travel on LogUp buses declared in [`bus`], shared lookup tables
 //! (such as [`range16`]) carry a multiplicity column.
 
+pub mod adamw_update;
 pub mod addcore;
 pub mod bf16_mac;
 pub mod bf16_mul;
 pub mod bf16_unary;
+pub mod blake3_leaf;
 pub mod bus;
 pub mod fp32_add;
+pub mod fp32_div;
 pub mod fp32_mul;
+pub mod fp32_sqrt;
 pub mod fp32_to_bf16;
 pub mod fptables;
 pub mod opio;
 pub mod range16;
+pub mod sgd_update;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod update;
 
 /// Declares an enum over several AIRs that delegates [`p3_air::BaseAir`] and
 /// [`p3_air::Air`] to its variants, so one `prove_batch` call can mix chips.

@@ -21,6 +21,9 @@ use crate::prover::Val;
 /// little-endian 16-bit limbs.
 pub const OP_DIGEST_LIMBS: usize = 16;
 
+/// Rows of public ops hashed per `update` call when computing their digest.
+const DIGEST_BLOCK_ROWS: usize = 4096;
+
 /// Public ops of one chip: six 16-bit limbs per row (padding rows included).
 #[derive(Debug)]
 pub struct PublicOps {
@@ -39,10 +42,13 @@ impl PublicOps {
         h.update(&(domain.len() as u64).to_le_bytes());
         h.update(domain.as_bytes());
         h.update(&(rows.len() as u64).to_le_bytes());
-        for r in rows {
-            for &x in r {
-                h.update(&x.to_le_bytes());
-            }
+        // The limbs as little-endian u32s, fed in large blocks: one `update` per limb
+        // cost more than the hashing itself (the verifier pays this for every op).
+        let mut buf = Vec::with_capacity(DIGEST_BLOCK_ROWS * 24);
+        for block in rows.chunks(DIGEST_BLOCK_ROWS) {
+            buf.clear();
+            buf.extend(block.iter().flatten().flat_map(|x| x.to_le_bytes()));
+            h.update(&buf);
         }
         let d = h.finalize();
         let mut digest = [0; OP_DIGEST_LIMBS];

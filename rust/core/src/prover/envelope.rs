@@ -16,8 +16,10 @@ use crate::wire::{self, Reader};
 
 /// Magic bytes at the start of every proof.
 pub const MAGIC: &[u8; 4] = b"ZKAP";
-/// Proof wire-format version.
-pub const FORMAT_VERSION: u8 = 1;
+/// Proof wire-format version. 2: BLAKE3 Merkle commitments and transcript, 8-way FRI
+/// folding, Merkle caps of height 4, 44 queries (version 1 was Poseidon2, binary
+/// folding, 56 queries); a version-1 proof is rejected as unsupported.
+pub const FORMAT_VERSION: u8 = 2;
 /// Upper bound on public values in one proof (a sanity limit against hostile lengths).
 pub const MAX_PUBLIC_VALUES: usize = 1 << 22;
 

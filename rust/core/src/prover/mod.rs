@@ -5,11 +5,15 @@
 pub mod config;
 pub mod envelope;
 pub mod guard;
+pub mod hash;
 pub mod rng;
 pub mod setup;
 pub mod statement;
 
-pub use config::{zk_config, Challenge, Val, ZkConfig, FRI_LOG_BLOWUP, FRI_NUM_QUERIES};
+pub use config::{
+    security_bits, zk_config, Challenge, Val, ZkConfig, FRI_LOG_BLOWUP, FRI_NUM_QUERIES,
+    FRI_QUERY_POW_BITS,
+};
 pub use envelope::ProofEnvelope;
 pub use guard::{catch_panic, verify_guarded};
 pub use statement::{Statement, StatementAir};

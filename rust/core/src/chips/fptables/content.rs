@@ -663,4 +663,8 @@ pub enum OpCode {
     Fp32ToBf16 = 6,
     /// `y = f(x)` for a BF16 unary function: `[op, x, fn, 0, 0, 0, y]`.
     Bf16Unary = 7,
+    /// `c = x / y` (finite `c`): `[op, x_hi, x_lo, y_hi, y_lo, c_hi, c_lo]`.
+    Fp32Div = 8,
+    /// `c = sqrt(x)` (`x >= 0` or `-0`): `[op, x_hi, x_lo, 0, 0, c_hi, c_lo]`.
+    Fp32Sqrt = 9,
 }
