@@ -196,3 +196,19 @@ def test_bad_input_is_rejected():
     nan = np.full(N, 0x7FC00000, dtype=np.uint32)
     with pytest.raises(InvalidInputError):
         _prove(s, 1, nan, grad, bufs, 2)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adamw"])
+def test_bench_step_json(optimizer, capsys):
+    """`zkattest bench step` proves and verifies random chunks (AdamW second moments
+    non-negative) and ends with one JSON object carrying every documented key."""
+    import json
+
+    from zkattest.cli import main
+
+    assert main(["bench", "step", "--optimizer", optimizer, "--params", "64", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    keys = {"optimizer", "params", "prove_s", "verify_s", "proof_bytes", "cells_per_param"}
+    keys |= {"arith_cells_per_param", "hash_cells_per_param", "params_per_s", "verified"}
+    assert keys <= r.keys()
+    assert r["optimizer"] == optimizer and r["params"] == 64 and r["verified"] is True

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _fp32(rng: np.random.Generator, n: int, scale: float, nonneg: bool = False) -> np.ndarray:
     x = (rng.standard_normal(n) * scale).astype(np.float32)
     if nonneg:
-        x = np.abs(x) * x  # second moments: squares of gradient-sized values
+        x = x * x  # second moments: squares of gradient-sized values
     return x.view(np.uint32)
 
 
