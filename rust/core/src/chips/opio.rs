@@ -12,9 +12,12 @@ use std::sync::Arc;
 use p3_air::AirBuilder;
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+use rayon::prelude::*;
 
 use crate::chips::bus::FP_OP;
-use crate::chips::fptables::OpCode;
+use crate::chips::fptables::{FpTableCounter, OpCode};
+use crate::error::{Error, Result};
 use crate::prover::Val;
 
 /// Public values of a chip with public ops: the BLAKE3 digest of the ops, as 16
@@ -138,4 +141,38 @@ impl OpIo {
             }
         }
     }
+}
+
+/// The main trace of an op chip: row `i` is filled by `fill` from `ops[i]`, rows past
+/// the ops from `pad`, up to `2^log_height` rows of `width` columns (in parallel); every
+/// row's table lookups are added to `counter`.
+pub fn op_trace<T: Sync>(
+    ops: &[T],
+    pad: &T,
+    width: usize,
+    log_height: usize,
+    counter: &mut FpTableCounter,
+    fill: impl Fn(&mut [Val], &T, &mut FpTableCounter) -> Result<()> + Sync,
+) -> Result<RowMajorMatrix<Val>> {
+    let height = 1usize << log_height;
+    if ops.len() > height {
+        return Err(Error::InvalidInput(format!(
+            "{} ops do not fit 2^{log_height} rows",
+            ops.len()
+        )));
+    }
+    let mut values = Val::zero_vec(height * width);
+    let counts = values
+        .par_chunks_mut(width)
+        .enumerate()
+        .try_fold(FpTableCounter::default, |mut acc, (i, row)| {
+            fill(row, ops.get(i).unwrap_or(pad), &mut acc)?;
+            Ok::<_, Error>(acc)
+        })
+        .try_reduce(FpTableCounter::default, |mut a, b| {
+            a.merge(&b);
+            Ok(a)
+        })?;
+    counter.merge(&counts);
+    Ok(RowMajorMatrix::new(values, width))
 }

@@ -2,13 +2,13 @@ use core::borrow::BorrowMut;
 
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use rayon::prelude::*;
 use zkattest_softfloat::{bf16_mac, is_inf, is_nan};
 
 use super::columns::{Bf16MacCols, NUM_BF16_MAC_COLS};
 use crate::chips::addcore::{populate_add_core, solve_add_core, Op2Val};
 use crate::chips::fptables::content::{bf16_norm, fe, macq_entry};
 use crate::chips::fptables::FpTableCounter;
+use crate::chips::opio::op_trace;
 use crate::error::{Error, Result};
 use crate::prover::Val;
 
@@ -149,26 +149,13 @@ pub fn generate_mac_trace(
     log_height: usize,
     counter: &mut FpTableCounter,
 ) -> Result<RowMajorMatrix<Val>> {
-    let height = 1usize << log_height;
-    if ops.len() > height {
-        return Err(Error::InvalidInput(format!(
-            "{} ops do not fit 2^{log_height} rows",
-            ops.len()
-        )));
-    }
-    let mut values = Val::zero_vec(height * NUM_BF16_MAC_COLS);
     let pad = MacOp::default();
-    let counts = values
-        .par_chunks_mut(NUM_BF16_MAC_COLS)
-        .enumerate()
-        .try_fold(FpTableCounter::default, |mut acc, (i, row)| {
-            fill_mac_row(row, ops.get(i).unwrap_or(&pad), None, &mut acc)?;
-            Ok::<_, Error>(acc)
-        })
-        .try_reduce(FpTableCounter::default, |mut a, b| {
-            a.merge(&b);
-            Ok(a)
-        })?;
-    counter.merge(&counts);
-    Ok(RowMajorMatrix::new(values, NUM_BF16_MAC_COLS))
+    op_trace(
+        ops,
+        &pad,
+        NUM_BF16_MAC_COLS,
+        log_height,
+        counter,
+        |row, op, acc| fill_mac_row(row, op, None, acc),
+    )
 }

@@ -2,12 +2,12 @@ use core::borrow::BorrowMut;
 
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use rayon::prelude::*;
 use zkattest_softfloat::bf16_mul_f32;
 
 use super::columns::{Bf16MulCols, NUM_BF16_MUL_COLS};
 use crate::chips::fptables::content::{bf16_norm, fe, mulq_entry};
 use crate::chips::fptables::FpTableCounter;
+use crate::chips::opio::op_trace;
 use crate::error::{Error, Result};
 use crate::prover::Val;
 
@@ -117,33 +117,22 @@ pub fn generate_mul_trace(
     log_height: usize,
     counter: &mut FpTableCounter,
 ) -> Result<RowMajorMatrix<Val>> {
-    let height = 1usize << log_height;
-    if ops.len() > height {
-        return Err(Error::InvalidInput(format!(
-            "{} ops do not fit 2^{log_height} rows",
-            ops.len()
-        )));
-    }
-    let mut values = Val::zero_vec(height * NUM_BF16_MUL_COLS);
     let pad = MulOp::default();
-    let counts = values
-        .par_chunks_mut(NUM_BF16_MUL_COLS)
-        .enumerate()
-        .try_fold(FpTableCounter::default, |mut acc, (i, row)| {
-            let op = ops.get(i).unwrap_or(&pad);
-            let c = fill_mul_row(row, op, None, None, &mut acc)?;
+    op_trace(
+        ops,
+        &pad,
+        NUM_BF16_MUL_COLS,
+        log_height,
+        counter,
+        |row, op, acc| {
+            let c = fill_mul_row(row, op, None, None, acc)?;
             if c != bf16_mul_f32(op.a, op.b) {
                 return Err(Error::Proving(format!(
                     "bf16 mul {op:x?}: witness gives {c:#010x}, reference {:#010x}",
                     bf16_mul_f32(op.a, op.b)
                 )));
             }
-            Ok::<_, Error>(acc)
-        })
-        .try_reduce(FpTableCounter::default, |mut a, b| {
-            a.merge(&b);
-            Ok(a)
-        })?;
-    counter.merge(&counts);
-    Ok(RowMajorMatrix::new(values, NUM_BF16_MUL_COLS))
+            Ok(())
+        },
+    )
 }

@@ -2,13 +2,13 @@ use core::borrow::BorrowMut;
 
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use rayon::prelude::*;
 use zkattest_softfloat::{f32_add, is_inf, is_nan};
 
 use super::columns::{Fp32AddCols, NUM_FP32_ADD_COLS};
 use crate::chips::addcore::{populate_add_core, solve_add_core, Op2Val};
 use crate::chips::fptables::content::fp32_hi;
 use crate::chips::fptables::FpTableCounter;
+use crate::chips::opio::op_trace;
 use crate::error::{Error, Result};
 use crate::prover::Val;
 
@@ -82,26 +82,13 @@ pub fn generate_add_trace(
     log_height: usize,
     counter: &mut FpTableCounter,
 ) -> Result<RowMajorMatrix<Val>> {
-    let height = 1usize << log_height;
-    if ops.len() > height {
-        return Err(Error::InvalidInput(format!(
-            "{} ops do not fit 2^{log_height} rows",
-            ops.len()
-        )));
-    }
-    let mut values = Val::zero_vec(height * NUM_FP32_ADD_COLS);
     let pad = AddOp::default();
-    let counts = values
-        .par_chunks_mut(NUM_FP32_ADD_COLS)
-        .enumerate()
-        .try_fold(FpTableCounter::default, |mut acc, (i, row)| {
-            fill_add_row(row, ops.get(i).unwrap_or(&pad), None, &mut acc)?;
-            Ok::<_, Error>(acc)
-        })
-        .try_reduce(FpTableCounter::default, |mut a, b| {
-            a.merge(&b);
-            Ok(a)
-        })?;
-    counter.merge(&counts);
-    Ok(RowMajorMatrix::new(values, NUM_FP32_ADD_COLS))
+    op_trace(
+        ops,
+        &pad,
+        NUM_FP32_ADD_COLS,
+        log_height,
+        counter,
+        |row, op, acc| fill_add_row(row, op, None, acc),
+    )
 }

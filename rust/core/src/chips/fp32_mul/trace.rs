@@ -2,12 +2,12 @@ use core::borrow::BorrowMut;
 
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
-use rayon::prelude::*;
 use zkattest_softfloat::{f32_mul, is_inf, is_nan, POS_INF, SIGN_MASK};
 
 use super::columns::{FactorCols, Fp32MulCols, NUM_FP32_MUL_COLS};
 use crate::chips::fptables::content::{fe, fp32_hi, fp32_nrm, lo16, loz, muls_entry};
 use crate::chips::fptables::FpTableCounter;
+use crate::chips::opio::op_trace;
 use crate::error::{Error, Result};
 use crate::prover::Val;
 
@@ -174,26 +174,13 @@ pub fn generate_fp32_mul_trace(
     log_height: usize,
     counter: &mut FpTableCounter,
 ) -> Result<RowMajorMatrix<Val>> {
-    let height = 1usize << log_height;
-    if ops.len() > height {
-        return Err(Error::InvalidInput(format!(
-            "{} ops do not fit 2^{log_height} rows",
-            ops.len()
-        )));
-    }
-    let mut values = Val::zero_vec(height * NUM_FP32_MUL_COLS);
     let pad = MulOp::default();
-    let counts = values
-        .par_chunks_mut(NUM_FP32_MUL_COLS)
-        .enumerate()
-        .try_fold(FpTableCounter::default, |mut acc, (i, row)| {
-            fill_fp32_mul_row(row, ops.get(i).unwrap_or(&pad), None, &mut acc)?;
-            Ok::<_, Error>(acc)
-        })
-        .try_reduce(FpTableCounter::default, |mut a, b| {
-            a.merge(&b);
-            Ok(a)
-        })?;
-    counter.merge(&counts);
-    Ok(RowMajorMatrix::new(values, NUM_FP32_MUL_COLS))
+    op_trace(
+        ops,
+        &pad,
+        NUM_FP32_MUL_COLS,
+        log_height,
+        counter,
+        |row, op, acc| fill_fp32_mul_row(row, op, None, acc),
+    )
 }

@@ -2,7 +2,6 @@ use core::borrow::BorrowMut;
 
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
-use rayon::prelude::*;
 use zkattest_softfloat::{f32_sqrt, is_inf, is_nan, is_zero, SIGN_MASK};
 
 use super::columns::{Fp32SqrtCols, NUM_FP32_SQRT_COLS};
@@ -11,6 +10,7 @@ use crate::chips::fp32_div::fill_factor;
 use crate::chips::fp32_mul::FactorCols;
 use crate::chips::fptables::content::{fe, fp32_hi, lo16};
 use crate::chips::fptables::FpTableCounter;
+use crate::chips::opio::op_trace;
 use crate::error::{Error, Result};
 use crate::prover::Val;
 
@@ -174,25 +174,12 @@ pub fn generate_fp32_sqrt_trace(
     log_height: usize,
     counter: &mut FpTableCounter,
 ) -> Result<RowMajorMatrix<Val>> {
-    let height = 1usize << log_height;
-    if xs.len() > height {
-        return Err(Error::InvalidInput(format!(
-            "{} ops do not fit 2^{log_height} rows",
-            xs.len()
-        )));
-    }
-    let mut values = Val::zero_vec(height * NUM_FP32_SQRT_COLS);
-    let counts = values
-        .par_chunks_mut(NUM_FP32_SQRT_COLS)
-        .enumerate()
-        .try_fold(FpTableCounter::default, |mut acc, (i, row)| {
-            fill_fp32_sqrt_row(row, xs.get(i).copied().unwrap_or(0), None, &mut acc)?;
-            Ok::<_, Error>(acc)
-        })
-        .try_reduce(FpTableCounter::default, |mut a, b| {
-            a.merge(&b);
-            Ok(a)
-        })?;
-    counter.merge(&counts);
-    Ok(RowMajorMatrix::new(values, NUM_FP32_SQRT_COLS))
+    op_trace(
+        xs,
+        &0,
+        NUM_FP32_SQRT_COLS,
+        log_height,
+        counter,
+        |row, &x, acc| fill_fp32_sqrt_row(row, x, None, acc),
+    )
 }

@@ -2,11 +2,11 @@ use core::borrow::BorrowMut;
 
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use rayon::prelude::*;
 use zkattest_softfloat::{is_inf, is_nan};
 
 use super::columns::{Fp32ToBf16Cols, NUM_FP32_TO_BF16_COLS};
 use crate::chips::fptables::FpTableCounter;
+use crate::chips::opio::op_trace;
 use crate::error::{Error, Result};
 use crate::prover::Val;
 
@@ -31,30 +31,22 @@ pub fn generate_to_bf16_trace(
     log_height: usize,
     counter: &mut FpTableCounter,
 ) -> Result<RowMajorMatrix<Val>> {
-    let height = 1usize << log_height;
-    if xs.len() > height {
-        return Err(Error::InvalidInput(format!(
-            "{} ops do not fit 2^{log_height} rows",
-            xs.len()
-        )));
+    if xs.len() <= 1 << log_height {
+        if let Some(&x) = xs.iter().find(|&&x| is_nan(x) || is_inf(x)) {
+            return Err(Error::InvalidInput(format!(
+                "fp32 to bf16 of {x:#010x}: inputs must be finite"
+            )));
+        }
     }
-    if let Some(&x) = xs.iter().find(|&&x| is_nan(x) || is_inf(x)) {
-        return Err(Error::InvalidInput(format!(
-            "fp32 to bf16 of {x:#010x}: inputs must be finite"
-        )));
-    }
-    let mut values = Val::zero_vec(height * NUM_FP32_TO_BF16_COLS);
-    let counts = values
-        .par_chunks_mut(NUM_FP32_TO_BF16_COLS)
-        .enumerate()
-        .fold(FpTableCounter::default, |mut acc, (i, row)| {
-            fill_to_bf16_row(row, xs.get(i).copied().unwrap_or(0), &mut acc);
-            acc
-        })
-        .reduce(FpTableCounter::default, |mut a, b| {
-            a.merge(&b);
-            a
-        });
-    counter.merge(&counts);
-    Ok(RowMajorMatrix::new(values, NUM_FP32_TO_BF16_COLS))
+    op_trace(
+        xs,
+        &0,
+        NUM_FP32_TO_BF16_COLS,
+        log_height,
+        counter,
+        |row, &x, acc| {
+            fill_to_bf16_row(row, x, acc);
+            Ok(())
+        },
+    )
 }
