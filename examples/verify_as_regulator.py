@@ -1,6 +1,7 @@
 """Verify a proof bundle the way a regulator would, and say what was and was not proven.
 
     python examples/verify_as_regulator.py BUNDLE --public-key K.pub [--parent P ...]
+                                           [--allow-unproved]
     python examples/verify_as_regulator.py          # makes a bundle with train_digits.py
 
 A regulator runs one command, ``zkattest verify BUNDLE --public-key K.pub --format
@@ -11,7 +12,9 @@ auditor's tooling would), then prints, in plain words:
 - what the verifier **recomputed or checked** itself (signatures, the log, the lineage,
   the schedule, the FLOP budget, the data, the genesis, the final weights, proofs...);
 - what is **not proven** by this bundle (and why), e.g. gradient correctness;
-- what **failed**, if anything.
+- what **failed**, if anything;
+- the report's warnings, e.g. that the state transitions are not attested (a bundle
+  without step proofs fails unless ``--allow-unproved`` is passed through).
 
 Exit code: the one ``zkattest verify`` returned (0 verified, 1 failed, 2 unusable input,
 3 unsupported version).
@@ -61,13 +64,21 @@ def make_demo_bundle(out: Path) -> tuple[Path, Path]:
     return out / "run.zkab", out / "run.pub"
 
 
-def verify(bundle: Path, key: Path, parents: list[Path], parent_keys: list[Path]) -> Any:
+def verify(
+    bundle: Path,
+    key: Path,
+    parents: list[Path],
+    parent_keys: list[Path],
+    allow_unproved: bool = False,
+) -> Any:
     """The one command, with a JSON report on stdout."""
     cmd = [sys.executable, "-m", "zkattest.cli", "verify", str(bundle), "--public-key", str(key)]
     for p in parents:
         cmd += ["--parent", str(p)]
     for k in parent_keys:
         cmd += ["--parent-key", str(k)]
+    if allow_unproved:
+        cmd.append("--allow-unproved")
     cmd += ["--format", "json", "--no-progress"]
     print("$ zkattest " + " ".join(cmd[3:]))
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -110,6 +121,8 @@ def show(report: dict[str, Any], indent: str = "") -> None:
             what = family(c["name"])
             print(f"{indent}  - {c['name']}" + (f" ({what})" if what else ""))
             print(f"{indent}      {c['detail']}")
+    for w in report.get("warnings") or ():
+        print(f"\n{indent}WARNING: {w}")
     if report.get("parent"):
         print(f"\n{indent}PARENT RUN (lineage):")
         show(report["parent"], indent + "    ")
@@ -121,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--public-key", "-k", type=Path, help="the run's public key (PEM)")
     ap.add_argument("--parent", action="append", type=Path, default=[], help="parent bundle")
     ap.add_argument("--parent-key", action="append", type=Path, default=[], help="its key")
+    ap.add_argument(
+        "--allow-unproved",
+        action="store_true",
+        help="check only commitments, log and signatures when step proofs are missing",
+    )
     args = ap.parse_args(argv)
     if args.bundle is None:
         bundle, key = make_demo_bundle(Path(tempfile.mkdtemp(prefix="zkattest-regulator-")))
@@ -128,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--public-key is required with a bundle")
     else:
         bundle, key = args.bundle, args.public_key
-    report, rc = verify(bundle, key, args.parent, args.parent_key)
+    report, rc = verify(bundle, key, args.parent, args.parent_key, args.allow_unproved)
     if report is None:
         print(f"zkattest verify gave no report (exit {rc})")
         return rc or 2

@@ -1,7 +1,9 @@
 """Small real attested runs for the genesis, lineage and batch-proof tests.
 
 A tiny MLP trains for a few AdamW steps under :func:`zkattest.attest` on a synthetic
-dataset of 100 examples (fast: well under a second per run). :func:`parent_run` writes
+dataset of 100 examples (fast: well under a second per run), without step proofs
+(``prove=False``: the tests verify them with ``allow_unproved=True``; step proofs are
+tested in ``test_proofs.py``). :func:`parent_run` writes
 a from-scratch run that discloses its init seed, releases its final weights and final
 step key; :func:`child_run` fine-tunes from it (lineage). Both are directory bundles so
 the tests can rewrite members (``_bundle_factory.resign`` / ``restate``).
@@ -114,6 +116,7 @@ def parent_run(out: Path, steps: int = 6, sk: Any = None, **options: Any) -> Att
         "release_weights": True,
         "disclose_final_key": True,
         "quiet": True,
+        "prove": False,  # the step proofs are tested in test_proofs.py
         **options,
     }
     with zkattest.attest(
@@ -157,7 +160,7 @@ def child_run(out: Path, parent: Attested, steps: int = 4, sk: Any = None) -> At
     with zkattest.attest(
         model, opt, spec=spec, bundle=bundle, key=sk, salt_seed=CHILD_SALT, data=dataset(),
         sampler=sampler, parent_step_key=key, release_weights=True, disclose_final_key=True,
-        quiet=True,
+        quiet=True, prove=False,
     ):  # fmt: skip
         train(model, opt, sampler, steps)
     return Attested(bundle, sk, _pub(sk, out, "child"), spec, model, opt)

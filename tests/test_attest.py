@@ -34,6 +34,9 @@ from zkattest.spec import InitRecipe, LinearWarmupSchedule, TrainingSpec, commit
 from zkattest.spec.fields import Fp32
 from zkattest.verify import verify_bundle
 
+# These runs are not proved (prove=False); step proofs are tested in test_proofs.py.
+pytestmark = pytest.mark.filterwarnings("ignore::zkattest.attest.UnprovedBundleWarning")
+
 BATCH = 32
 SALT_SEED = hashlib.sha256(b"test_attest salt seed").digest()
 LR = Fp32.from_float(3e-3).value
@@ -113,6 +116,7 @@ def setup(max_steps: int = 60) -> Setup:
 
 
 def attest(s: Setup, bundle: Path, sampler: Any, **kw: Any) -> Any:
+    kw.setdefault("prove", False)  # step proofs are tested in test_proofs.py
     return zkattest.attest(
         s.model,
         s.opt,
@@ -158,7 +162,7 @@ def records_of(bundle: Path) -> list[dict[str, Any]]:
 
 
 def test_attested_run_verifies(done: Done) -> None:
-    report = verify_bundle(done.bundle, done.setup.pub)
+    report = verify_bundle(done.bundle, done.setup.pub, allow_unproved=True)
     assert report.verified, report.to_dict()
     status = {c.name: c.status for c in report.checks}
     for name in ("data.batches", "final.weights", "invariant.lr_schedule", "log.checkpoints"):
@@ -179,7 +183,7 @@ def _tampered(done: Done, tmp: Path, edit: Any) -> Any:
     idx = [i for i, x in enumerate(lines) if b'"batch_commitment"' in x]
     edit(lines, idx)
     (dest / "log.jsonl").write_bytes(b"".join(lines))
-    report = verify_bundle(dest, done.setup.pub)
+    report = verify_bundle(dest, done.setup.pub, allow_unproved=True)
     assert not report.verified
     assert report.exit_code == 1
     return report
@@ -218,7 +222,7 @@ def test_batch_outside_dataset_rejected_even_if_signed(done: Done, tmp_path: Pat
     w.add_invariants(claims={"finite_state": True})
     w.add_final()
     w.finalize()
-    report = verify_bundle(tmp_path / "b", s.pub)
+    report = verify_bundle(tmp_path / "b", s.pub, allow_unproved=True)
     failed = {c.name: c.detail for c in report.checks if c.status == "fail"}
     assert list(failed) == ["data.batches"], failed
     assert "outside the committed dataset" in failed["data.batches"]
@@ -230,7 +234,7 @@ def test_skipped_steps_are_not_counted(tmp_path: Path) -> None:
     with attest(s, tmp_path / "b.zkab", sampler, checkpoint_every=5) as run:
         assert train(s.model, s.opt, sampler, 12, skip_every=4, run=run) == 12
     assert run.step == 12
-    report = verify_bundle(tmp_path / "b.zkab", s.pub)
+    report = verify_bundle(tmp_path / "b.zkab", s.pub, allow_unproved=True)
     assert report.verified, report.to_dict()
     assert report.steps == 12
     assert run.final_state_root == report.final_state_root
@@ -251,6 +255,7 @@ def test_explicit_batches_and_sgd(tmp_path: Path) -> None:
         salt_seed=SALT_SEED,
         data=data,
         quiet=True,
+        prove=False,
     ) as run:
         for t in range(5):
             idx = list(range(t * BATCH, (t + 1) * BATCH))
@@ -259,7 +264,7 @@ def test_explicit_batches_and_sgd(tmp_path: Path) -> None:
             torch.nn.functional.cross_entropy(model(x), y).backward()
             run.record_batch(idx)
             opt.step()
-    assert verify_bundle(tmp_path / "b", sk.public_key()).verified
+    assert verify_bundle(tmp_path / "b", sk.public_key(), allow_unproved=True).verified
 
 
 def test_bad_input(tmp_path: Path) -> None:
@@ -397,6 +402,7 @@ def _run(tmp: Path, *, resume: bool, load: int | None, kill_at: int | None) -> A
         checkpoint_every=EVERY,
         resume=resume,
         quiet=True,
+        prove=False,
         on_checkpoint=lambda n: _save(tmp, model, opt, sampler, n),
     ) as run:
         start = run.step
@@ -436,7 +442,7 @@ def test_resume_after_sigkill(tmp_path: Path) -> None:
         _run(tmp_path, resume=True, load=10, kill_at=None)
     start, run = _run(tmp_path, resume=True, load=n, kill_at=None)
     assert (start, run.step) == (20, TOTAL)
-    report = verify_bundle(bundle, s.pub)
+    report = verify_bundle(bundle, s.pub, allow_unproved=True)
     assert report.verified, report.to_dict()
     assert report.steps == TOTAL
     assert resume_step(tmp_path / "nothing") is None
@@ -470,7 +476,7 @@ def test_genesis_recomputes_from_init_recipe(tmp_path: Path) -> None:
     s = Setup(model, opt, spec, sk, sk.public_key())
     with attest(s, tmp_path / "b", sampler) as run:
         train(model, opt, sampler, 3)
-    assert verify_bundle(tmp_path / "b", sk.public_key()).verified
+    assert verify_bundle(tmp_path / "b", sk.public_key(), allow_unproved=True).verified
     genesis = statement_of(tmp_path / "b", "genesis.dsse.json").predicate
     assert genesis["state_root"] == run.genesis_root
     # An auditor given the seed and opening rebuilds W0 from the recipe on a fresh model.
@@ -515,7 +521,7 @@ def test_module_buffers_are_committed(tmp_path: Path) -> None:
     sampler = digits().sampler(seed=4)
     with attest(s, tmp_path / "b", sampler, release_weights=True, disclose_final_key=True) as run:
         train(model, opt, sampler, 6)
-    report = verify_bundle(tmp_path / "b", sk.public_key())
+    report = verify_bundle(tmp_path / "b", sk.public_key(), allow_unproved=True)
     assert report.verified, report.to_dict()
     assert {c.name: c.status for c in report.checks}["final.weights"] == "pass"
     assert run.final_state_root == run.committer.commit(run.state_tensors(), 6).root.hex()
@@ -540,7 +546,7 @@ def test_real_gradscaler_skip_is_not_a_step(tmp_path: Path) -> None:
             if it == 5:
                 break
     assert run.step == 5  # 6 iterations, one skipped
-    report = verify_bundle(tmp_path / "b", s.pub)
+    report = verify_bundle(tmp_path / "b", s.pub, allow_unproved=True)
     assert report.verified, report.to_dict()
     assert [r["tokens"] for r in records_of(tmp_path / "b")] == [BATCH] * 5
 

@@ -25,6 +25,9 @@ from zkattest.errors import InvalidInputError, MalformedError, VerificationError
 from zkattest.log import RunLog, StepRecord
 from zkattest.verify import verify_bundle
 
+# These runs are not proved (prove=False); step proofs are tested in test_proofs.py.
+pytestmark = pytest.mark.filterwarnings("ignore::zkattest.attest.UnprovedBundleWarning")
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Attested:
@@ -37,7 +40,7 @@ def records_of(a: Attested) -> list[StepRecord]:
 
 
 def statuses(bundle: Path, a: Attested) -> dict[str, Any]:
-    return {c.name: c for c in verify_bundle(bundle, a.sk.public_key()).checks}
+    return {c.name: c for c in verify_bundle(bundle, a.sk.public_key(), allow_unproved=True).checks}
 
 
 def rewrite(
@@ -158,7 +161,7 @@ def test_bundle_without_batch_proof_is_unchecked(run: Attested, tmp_path: Path) 
     assert s["data.batches"].status == "unchecked"
     assert BUNDLE_BATCHES in s["data.batches"].detail
     assert s["invariant.data_provenance"].status == "unchecked"
-    assert verify_bundle(b, run.sk.public_key()).verified
+    assert verify_bundle(b, run.sk.public_key(), allow_unproved=True).verified
 
 
 def test_rewritten_honest_bundle_verifies(run: Attested, tmp_path: Path) -> None:
@@ -167,7 +170,7 @@ def test_rewritten_honest_bundle_verifies(run: Attested, tmp_path: Path) -> None
 
 
 def _rejected(run: Attested, bundle: Path, match: str) -> None:
-    report = verify_bundle(bundle, run.sk.public_key())
+    report = verify_bundle(bundle, run.sk.public_key(), allow_unproved=True)
     c = {x.name: x for x in report.checks}["data.batches"]
     assert c.status == "fail" and match in c.detail, c.detail
     assert report.exit_code == 1
@@ -228,7 +231,7 @@ def test_malformed_batches_member(run: Attested, tmp_path: Path) -> None:
     b = tmp_path / "b"
     shutil.copytree(run.bundle, b)
     resign(b, run.sk, replace_members={BUNDLE_BATCHES: b'{"v": 1}'})
-    report = verify_bundle(b, run.sk.public_key())
+    report = verify_bundle(b, run.sk.public_key(), allow_unproved=True)
     c = {x.name: x for x in report.checks}["data.batches"]
     assert c.status == "fail" and "malformed" in c.detail
 
@@ -240,7 +243,7 @@ def test_tampered_batches_member_fails_the_manifest(run: Attested, tmp_path: Pat
     pos = raw.index(b'"leaves":["') + 11
     raw[pos] = ord("0") if raw[pos] != ord("0") else ord("1")
     (b / BUNDLE_BATCHES).write_bytes(bytes(raw))
-    report = verify_bundle(b, run.sk.public_key())
+    report = verify_bundle(b, run.sk.public_key(), allow_unproved=True)
     s = {x.name: x.status for x in report.checks}
     assert s["manifest.members"] == "fail" and s["data.batches"] == "fail"
 
@@ -271,10 +274,12 @@ def test_progress_bars_on_request(
     from zkattest import verify
 
     monkeypatch.setattr(verify, "PROGRESS_DELAY_S", 0)
-    assert verify_bundle(run.bundle, run.sk.public_key(), progress=True).verified
+    assert verify_bundle(
+        run.bundle, run.sk.public_key(), progress=True, allow_unproved=True
+    ).verified
     err = capsys.readouterr().err
     assert "zkattest verify: log records" in err and "zkattest verify: batches" in err
-    assert verify_bundle(run.bundle, run.sk.public_key()).verified
+    assert verify_bundle(run.bundle, run.sk.public_key(), allow_unproved=True).verified
     assert capsys.readouterr().err == ""
 
 

@@ -41,7 +41,9 @@ def test_cli_mlp_json(capsys: pytest.CaptureFixture[str]) -> None:
     # params + grads + exp_avg + exp_avg_sq (4 bytes each) + two step counters per tensor
     assert r["committed_bytes"] == 4 * 4 * r["params"] + 4 * 4
     assert r["proving_s_per_step"] is None and "--no-prove" in r["proving_note"]
-    assert r["challenge_fraction"] == 1.0 and r["chunks_per_step"] == 4
+    # the demo's proving rate: DEMO_CHALLENGES over DEMO_STEPS steps of 4 chunks (an FP32 value)
+    assert r["challenge_fraction"] == pytest.approx(overhead.demo_challenge_fraction(), rel=1e-6)
+    assert r["chunks_per_step"] == 4
     assert r["verified"] is True
 
 

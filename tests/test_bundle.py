@@ -84,7 +84,7 @@ def test_copy_between_forms_keeps_signatures(run: Run, tmp_path: Path) -> None:
     copy_bundle(run.bundle_zkab, tmp_path / "back")
     copy_bundle(tmp_path / "back", tmp_path / "again.zkab")
     assert (tmp_path / "again.zkab").read_bytes() == run.bundle_zkab.read_bytes()
-    assert verify_bundle(tmp_path / "back", run.sk.public_key()).verified
+    assert verify_bundle(tmp_path / "back", run.sk.public_key(), allow_unproved=True).verified
 
 
 def test_writer_enforces_order(run: Run, tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_writer_enforces_order(run: Run, tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError, match="closed"):
         w.add_genesis(run.genesis_root)
     # Left without a manifest: incomplete, and verify says so (exit 2).
-    rep = verify_bundle(tmp_path / "b", run.sk.public_key())
+    rep = verify_bundle(tmp_path / "b", run.sk.public_key(), allow_unproved=True)
     assert rep.outcome == "malformed" and rep.exit_code == 2
     assert "incomplete bundle" in (rep.error or "")
 
@@ -145,7 +145,7 @@ def test_parent_init_genesis(run: Run, tmp_path: Path) -> None:
     parent = ParentInit(bundle_digest="ab" * 32, final_state_root=run.genesis_root)
     spec = run.spec.replace(init=parent)
     path = write_bundle(run, tmp_path / "child", spec=spec)
-    rep = verify_bundle(path, run.sk.public_key())
+    rep = verify_bundle(path, run.sk.public_key(), allow_unproved=True)
     assert rep.verified
     (c,) = [c for c in rep.checks if c.name == "genesis.state_root"]
     assert c.status == "pass" and "parent" in c.detail
@@ -181,7 +181,7 @@ def test_proofs_from_threads(run: Run, tmp_path: Path) -> None:
         entries = list(r.proof_entries())
     assert [e.index for e in entries] == steps
     assert sorted(e.step for e in entries) == steps
-    assert verify_bundle(path, run.sk.public_key()).verified
+    assert verify_bundle(path, run.sk.public_key(), allow_unproved=True).verified
 
 
 def test_proof_index_lines() -> None:
@@ -264,7 +264,7 @@ def test_archive_layout_is_strict(run: Run, tmp_path: Path) -> None:
         p.write_bytes(blob)
         with pytest.raises(MalformedError):
             BundleReader(p)
-        assert verify_bundle(p, run.sk.public_key()).exit_code == 2
+        assert verify_bundle(p, run.sk.public_key(), allow_unproved=True).exit_code == 2
     # The ustar checksum does not cover its own field: tarfile accepts these flips, the
     # canonical-header check does not.
     first = _member_layout(run.bundle_zkab)[0].offset
@@ -303,7 +303,7 @@ def test_hostile_lines_are_bounded(run: Run, tmp_path: Path) -> None:
     with BundleReader(bundle) as r, pytest.raises(MalformedError, match="longer"):
         list(r.proof_entries())
     (bundle / BUNDLE_LOG).write_bytes(b"{" * (MAX_LINE_BYTES + 10) + b"\n")
-    rep = verify_bundle(bundle, run.sk.public_key())
+    rep = verify_bundle(bundle, run.sk.public_key(), allow_unproved=True)
     (c,) = [c for c in rep.checks if c.name == "log.verify"]
     assert c.status == "fail" and "longer" in c.detail
 

@@ -32,22 +32,46 @@ def cli(*args: Any) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def test_verify_text_json_quiet(run: Run) -> None:
+def test_verify_without_step_proofs_fails_unless_allowed(run: Run) -> None:
+    """The factory's bundles carry no step proof of the 24 chunks their spec challenges."""
     p = cli("verify", run.bundle_zkab, "--public-key", run.pub_path)
+    assert p.returncode == 1, p.stdout + p.stderr
+    lines = p.stdout.strip().splitlines()
+    assert lines[-1].startswith("FAILED") and "proofs.coverage" in lines[-1]
+    (cov,) = [line for line in lines if line.split()[:2] == ["FAIL", "proofs.coverage"]]
+    assert "24 of 24 challenged" in cov and "prove=None" in cov and "--allow-unproved" in cov
+    assert not any(line.startswith("WARNING") for line in lines)
+
+    p = cli("verify", run.bundle_dir, "-k", run.pub_path, "--format", "json")
+    assert p.returncode == 1
+    obj = json.loads(p.stdout)
+    assert obj["allow_unproved"] is False and obj["outcome"] == "failed"
+
+
+def test_verify_text_json_quiet(run: Run) -> None:
+    p = cli("verify", run.bundle_zkab, "--public-key", run.pub_path, "--allow-unproved")
     assert p.returncode == 0, p.stdout + p.stderr
     lines = p.stdout.strip().splitlines()
     assert lines[0].startswith("zkattest verify") and lines[-1].startswith("VERIFIED")
+    assert "state transitions NOT attested" in lines[-1]
     assert any(line.split()[:2] == ["PASS", "manifest.signature"] for line in lines)
-    assert any(line.split()[:2] == ["N/A", "proofs.coverage"] for line in lines)
+    (cov,) = [line for line in lines if line.split()[:2] == ["N/A", "proofs.coverage"]]
+    assert "allowed by --allow-unproved" in cov and "24 of 24" in cov
+    (warning,) = [line for line in lines if line.startswith("WARNING:")]
+    assert "24 challenged chunk(s) have no step proof" in warning
 
-    p = cli("verify", run.bundle_dir, "-k", run.pub_path, "-q")
+    p = cli("verify", run.bundle_dir, "-k", run.pub_path, "-q", "--allow-unproved")
     assert p.returncode == 0 and len(p.stdout.strip().splitlines()) == 1
-    assert p.stdout.startswith("VERIFIED")
+    assert p.stdout.startswith("VERIFIED (state transitions NOT attested")
 
-    p = cli("verify", run.bundle_zkab, "-k", run.pub_path, "--format", "json", "--spec", _spec(run))
+    p = cli(
+        "verify", run.bundle_zkab, "-k", run.pub_path, "--format", "json", "--spec", _spec(run),
+        "--allow-unproved",
+    )  # fmt: skip
     assert p.returncode == 0
     obj = json.loads(p.stdout)  # exactly one JSON object
     assert obj["verified"] is True and obj["exit_code"] == 0 and obj["bundle_version"] == 1
+    assert obj["allow_unproved"] is True and len(obj["warnings"]) == 1
     assert obj["steps"] == len(run.records)
     assert obj["final_state_root"] == run.records[-1].state_root
     assert {c["name"] for c in obj["checks"]} >= {"manifest.members", "spec.expected"}
@@ -61,7 +85,7 @@ def _spec(run: Run) -> Path:
 
 
 def test_verify_failures_and_errors(run: Run, tmp_path: Path) -> None:
-    p = cli("verify", run.bundle_zkab, "-k", run.other_pub_path)
+    p = cli("verify", run.bundle_zkab, "-k", run.other_pub_path, "--allow-unproved")
     assert p.returncode == 1 and p.stdout.strip().splitlines()[-1].startswith("FAILED")
 
     garbage = tmp_path / "g.zkab"
@@ -123,10 +147,11 @@ def test_inspect(run: Run) -> None:
 def test_in_process_exit_codes(
     run: Run, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["verify", str(run.bundle_dir), "-k", str(run.pub_path), "-q"]) == 0
+    allow = "--allow-unproved"
+    assert main(["verify", str(run.bundle_dir), "-k", str(run.pub_path), "-q", allow]) == 0
     b = copy_bundle_to(run, tmp_path)
     (b / BUNDLE_SPEC).write_bytes(b"{}")
-    assert main(["verify", str(b), "-k", str(run.pub_path)]) == 1
+    assert main(["verify", str(b), "-k", str(run.pub_path), allow]) == 1
     out = capsys.readouterr().out
     assert "FAIL  manifest.members" in out and "spec.json: sha256 differs" in out
     assert main(["inspect", str(tmp_path / "missing")]) == 2

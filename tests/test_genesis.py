@@ -32,6 +32,9 @@ from zkattest.optim import AdamW
 from zkattest.spec import InitRecipe, ModelFingerprint, commit_secret
 from zkattest.verify import verify_bundle
 
+# These runs are not proved (prove=False); step proofs are tested in test_proofs.py.
+pytestmark = pytest.mark.filterwarnings("ignore::zkattest.attest.UnprovedBundleWarning")
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Attested:
@@ -39,7 +42,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Attested:
 
 
 def genesis_check(bundle: Path, a: Attested) -> Any:
-    report = verify_bundle(bundle, a.sk.public_key())
+    report = verify_bundle(bundle, a.sk.public_key(), allow_unproved=True)
     return report, {c.name: c for c in report.checks}["genesis.state_root"]
 
 
@@ -244,7 +247,7 @@ def _attest(tmp: Path, model: Any, spec: Any, **kw: Any) -> Any:
     opt = AdamW(model.parameters(), lr=1e-2)
     return zkattest.attest(
         model, opt, spec=spec, bundle=tmp / "b", key=keys.generate(), salt_seed=SALT,
-        data=dataset(), sampler=dataset().sampler(), quiet=True, **kw,
+        data=dataset(), sampler=dataset().sampler(), quiet=True, prove=False, **kw,
     )  # fmt: skip
 
 
@@ -279,6 +282,7 @@ def test_attest_discloses_after_a_resume(tmp_path: Path) -> None:
     kw: dict[str, Any] = {
         "spec": spec, "bundle": tmp_path / "b", "key": sk, "salt_seed": SALT,
         "data": dataset(), "init_seed": INIT_SEED, "init_opening": opening, "quiet": True,
+        "prove": False,
     }  # fmt: skip
     sampler = dataset().sampler(seed=0)
     with pytest.raises(RuntimeError), zkattest.attest(
@@ -294,7 +298,7 @@ def test_attest_discloses_after_a_resume(tmp_path: Path) -> None:
     s2 = dataset().sampler(seed=5)
     with zkattest.attest(m2, o2, sampler=s2, resume=True, **kw):
         train(m2, o2, s2, 3)
-    report = verify_bundle(tmp_path / "b", sk.public_key())
+    report = verify_bundle(tmp_path / "b", sk.public_key(), allow_unproved=True)
     s = {c.name: c.status for c in report.checks}
     assert report.verified and s["genesis.state_root"] == "pass" and s["data.batches"] == "pass"
 

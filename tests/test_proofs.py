@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import math
 import shutil
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +29,11 @@ from hypothesis import strategies as st
 
 import zkattest
 from zkattest import _core, keys, proofs
+from zkattest.attest import UnprovedBundleWarning
 from zkattest.canonical import canonical_json, parse_json
 from zkattest.cli import main as cli_main
 from zkattest.data import CommittedDataset
-from zkattest.errors import InvalidInputError, MalformedError
+from zkattest.errors import InvalidInputError, MalformedError, ZkattestIOError
 from zkattest.optim import SGD, AdamW
 from zkattest.proofs import (
     Challenge,
@@ -110,7 +113,8 @@ def _run(
     steps: int = STEPS,
     **kw: Any,
 ) -> Run:
-    """Train ``steps`` steps under attest(prove=True) into ``dest``."""
+    """Train ``steps`` steps under attest into ``dest``: it proves the challenges by
+    default (``prove=None``: the spec's Fiat-Shamir policy selects chunks)."""
     model = _model(out)
     opt = make_opt(model)
     spec = _spec(model, opt, fraction, steps)
@@ -127,7 +131,6 @@ def _run(
         data=DATA,
         sampler=sampler,
         quiet=True,
-        prove=True,
         **kw,
     ) as run:
         for i, (x, y) in enumerate(loader):
@@ -300,6 +303,68 @@ def test_prove_requires_fiat_shamir_challenges(tmp_path: Path) -> None:
         )
 
 
+def _attestation(tmp_path: Path, spec_policy: ChallengePolicy | None = None, **kw: Any) -> Any:
+    model = _model()
+    opt = AdamW(model.parameters(), lr=1e-2)
+    spec = _spec(model, opt)
+    if spec_policy is not None:
+        spec = spec.replace(challenges=spec_policy)
+    return zkattest.attest(
+        model, opt, spec=spec, bundle=tmp_path / "b", key=keys.generate(),
+        salt_seed=SALT_SEED, data=DATA, **kw,
+    )  # fmt: skip
+
+
+def test_attest_proves_by_default_when_the_spec_challenges_chunks(tmp_path: Path) -> None:
+    """prove=None: prove exactly when the Fiat-Shamir policy selects chunks (built, not
+    entered: nothing is trained or proved here)."""
+    assert _attestation(tmp_path).prove is True
+    assert _attestation(tmp_path, ChallengePolicy.of_count(1)).prove is True
+    assert _attestation(tmp_path, prove=False).prove is False
+    supplied = ChallengePolicy.of_fraction(1.0, "verifier_supplied")
+    assert _attestation(tmp_path, supplied).prove is False
+    for bad in ("yes", 1):
+        with pytest.raises(InvalidInputError, match="prove must be None or a bool"):
+            _attestation(tmp_path, prove=bad)
+
+
+def test_prove_false_warns_once_and_the_bundle_needs_the_opt_out(tmp_path: Path) -> None:
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        r = _run(tmp_path / "b", prove=False)
+    unproved = [w for w in got if issubclass(w.category, UnprovedBundleWarning)]
+    assert len(unproved) == 1, [str(w.message) for w in got]
+    message = str(unproved[0].message)
+    assert "prove=False" in message and "4 challenged chunk(s)" in message
+    assert "--allow-unproved" in message
+    assert unproved[0].filename == __file__  # points at the with statement
+    assert r.run.step_proofs == 0
+    rep = _verify(r)
+    assert rep.exit_code == 1 and "4 of 4 challenged" in _check(rep, "proofs.coverage").detail
+    assert _verify(r, allow_unproved=True).verified
+
+
+def test_witness_store_that_would_not_fit_is_refused_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """prove=True with too little disk for max_steps of witnesses fails at entry, having
+    written nothing; the default then does not prove and says why at close."""
+    import shutil
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage._replace(free=1000))
+    with pytest.raises(ZkattestIOError, match="witness store would need"):
+        with _attestation(tmp_path, prove=True):
+            pass
+    assert not any(tmp_path.iterdir())
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        r = _run(tmp_path / "b")
+    assert r.run.prove is False and r.run.step_proofs == 0
+    unproved = [str(w.message) for w in got if issubclass(w.category, UnprovedBundleWarning)]
+    assert len(unproved) == 1 and "witness store would need" in unproved[0]
+
+
 # --- proving and verifying -------------------------------------------------------------------
 
 
@@ -352,8 +417,12 @@ def _rewrite(honest: Honest, dest: Path, edit: Callable[[list[StepProof]], list[
         mp.undo()
 
 
-def _verify(r: Run) -> Any:
-    return verify_bundle(r.bundle, r.sk.public_key())
+def _verify(r: Run, **kw: Any) -> Any:
+    return verify_bundle(r.bundle, r.sk.public_key(), **kw)
+
+
+def _check(rep: Any, name: str) -> Any:
+    return next(c for c in rep.checks if c.name == name)
 
 
 @needs_prover
@@ -366,6 +435,11 @@ def test_honest_run_proves_every_chunk_and_verifies(honest: Honest) -> None:
     assert status["proofs.verify"].status == "pass"
     assert status["proofs.coverage"].status == "pass"
     assert "every challenged chunk is proved" in status["proofs.coverage"].detail
+    assert status["invariant.finite_state"].status == "pass"
+    detail = status["invariant.finite_state"].detail
+    assert "finite in every proved chunk (4 chunk(s) over 2 step(s))" in detail
+    assert "every (step, chunk) pair is proved" in detail
+    assert rep.warnings == [] and "NOT attested" not in rep.verdict()
     assert rep.proofs == 2 * STEPS
     assert (honest.work / WITNESS_DIR).exists()  # kept: keep_witness=True
     # Step 0 shows AdamW's absent initial buffers as zero chunks with disclosed salts.
@@ -465,6 +539,52 @@ def test_proving_fewer_chunks_than_the_spec_asks_fails(honest: Honest, tmp_path:
     assert rep.exit_code == 1
     cov = next(c for c in rep.checks if c.name == "proofs.coverage")
     assert cov.status == "fail" and "have no verified step proof" in cov.detail
+
+
+@needs_prover
+def test_one_missing_proof_fails_unless_allowed(
+    honest: Honest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One challenged chunk without a proof: coverage fails by default; with the opt-out
+    it is unchecked (the three proofs present still verify) and finite_state is not
+    claimed for the whole run."""
+    r = _rewrite(honest, tmp_path / "b", lambda ps: ps[1:])
+    rep = _verify(r)
+    assert rep.exit_code == 1
+    cov = _check(rep, "proofs.coverage")
+    assert cov.status == "fail" and "1 of 4 challenged" in cov.detail
+    assert "--allow-unproved" in cov.detail
+    assert _check(rep, "invariant.finite_state").status == "skipped"
+    rep = _verify(r, allow_unproved=True)
+    assert rep.verified and rep.exit_code == 0, rep.to_dict()
+    assert _check(rep, "proofs.verify").detail.startswith("3 proof(s) verified")
+    cov = _check(rep, "proofs.coverage")
+    assert cov.status == "unchecked" and "allowed by --allow-unproved" in cov.detail
+    assert "1 of 4 challenged" in cov.detail
+    fin = _check(rep, "invariant.finite_state")
+    assert fin.status == "unchecked" and "3 chunk(s)" in fin.detail
+    assert "did not establish that every challenged chunk is proved" in fin.detail
+    # The CLI: exit 1, and 0 with --allow-unproved (which JSON reports).
+    pub = tmp_path / "k.pub"
+    keys.save_public_key(r.sk.public_key(), pub)
+    assert cli_main(["verify", str(r.bundle), "-k", str(pub), "-q"]) == 1
+    assert capsys.readouterr().out.startswith("FAILED")
+    argv = ["verify", str(r.bundle), "-k", str(pub), "--format", "json", "--allow-unproved"]
+    assert cli_main(argv) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["allow_unproved"] is True and obj["verified"] is True and obj["warnings"]
+
+
+@needs_prover
+def test_bad_proof_fails_even_when_unproved_chunks_are_allowed(
+    honest: Honest, tmp_path: Path
+) -> None:
+    r = _rewrite(honest, tmp_path / "b", TAMPERINGS["flipped proof byte"])
+    rep = _verify(r, allow_unproved=True)
+    assert rep.exit_code == 1 and not rep.verified
+    assert _check(rep, "proofs.verify").status == "fail"
+    assert _check(rep, "proofs.coverage").status == "skipped"
+    assert _check(rep, "invariant.finite_state").status == "skipped"
 
 
 @needs_prover
@@ -582,4 +702,7 @@ def test_sgd_momentum_run_verifies(tmp_path: Path) -> None:
     assert r.run.step_proofs == 2
     rep = _verify(r)
     assert rep.verified, rep.to_dict()
+    fin = _check(rep, "invariant.finite_state")
+    assert fin.status == "pass" and "2 chunk(s) over" in fin.detail
+    assert "covered only by the challenge sampling (2 of 4 pairs)" in fin.detail
     assert not (Path(f"{r.bundle}.work") / WITNESS_DIR).exists()  # deleted after proving

@@ -88,6 +88,9 @@ def bundle(run: Run, tmp_path: Path) -> Path:
 
 
 def verify(run: Run, path: Path, **kw: Any) -> Report:
+    """verify_bundle; by default with ``allow_unproved=True``: these bundles carry a smoke
+    proof, no step proof (coverage is tested in test_proofs.py and below)."""
+    kw.setdefault("allow_unproved", True)
     rep = verify_bundle(path, run.sk.public_key(), **kw)
     assert not [c for c in rep.checks if "internal error" in c.detail], rep.checks
     json.dumps(rep.to_dict())
@@ -122,7 +125,58 @@ def test_honest_bundle_verifies(run: Run, tmp_path: Path, form: str) -> None:
     d = rep.to_dict()
     assert d["verified"] is True and d["final_state_root"] == rep.final_state_root
     assert {"name", "ok", "status", "detail"} <= set(d["checks"][0])
-    assert rep.verdict().startswith("VERIFIED")
+    assert rep.verdict().startswith("VERIFIED (state transitions NOT attested")
+    assert d["allow_unproved"] is True and d["warnings"] == rep.warnings
+    assert len(rep.warnings) == 1 and "24 challenged chunk(s) have no step proof" in rep.warnings[0]
+
+
+# --- coverage: strict by default -------------------------------------------------------------
+
+
+def test_bundle_without_step_proofs_fails_by_default(run: Run, bundle: Path) -> None:
+    """The spec challenges every (step, chunk) (fraction 1.0: 4 chunks x 6 steps); the
+    bundle proves none: proofs.coverage fails, naming how many and how to produce them."""
+    rep = verify(run, bundle, allow_unproved=False)
+    assert_fails(rep, "proofs.coverage", "24 of 24 challenged", "no step proof", "prove=None")
+    assert "--allow-unproved" in status(rep, "proofs.coverage")[1]
+    assert rep.to_dict()["allow_unproved"] is False and rep.warnings == []
+    # Nothing else fails: finite_state is merely unchecked (no proof says anything).
+    assert [c.name for c in rep.checks if c.status == FAIL] == ["proofs.coverage"]
+    s, detail = status(rep, "invariant.finite_state")
+    assert s == UNCHECKED and "no step proof" in detail and "allowed" not in detail
+    # The opt-out: the same bundle verifies, coverage unchecked and said so.
+    rep = verify(run, bundle, allow_unproved=True)
+    assert rep.verified and rep.exit_code == 0
+    s, detail = status(rep, "proofs.coverage")
+    assert s == UNCHECKED and "allowed by --allow-unproved" in detail and "24 of 24" in detail
+    s, detail = status(rep, "invariant.finite_state")
+    assert s == UNCHECKED and "allowed by --allow-unproved" in detail
+    with pytest.raises(InvalidInputError, match="allow_unproved"):
+        verify_bundle(bundle, run.sk.public_key(), allow_unproved=1)  # type: ignore[arg-type]
+
+
+def test_spec_that_challenges_nothing_passes_loudly(run: Run, tmp_path: Path) -> None:
+    """An empty log has no (step, chunk) pair to challenge: coverage passes, with a
+    warning in the report and the verdict, even without the opt-out."""
+    rep = verify(
+        run, write_bundle(run, tmp_path / "d", records=[], weights=False), allow_unproved=False
+    )
+    s, detail = status(rep, "proofs.coverage")
+    assert s == PASS and "challenges no (step, chunk) pair" in detail and "log is empty" in detail
+    assert (
+        rep.verified and rep.warnings and "nothing about the state transitions" in rep.warnings[0]
+    )
+    assert "NOT attested" in rep.verdict()
+
+
+def test_verifier_supplied_challenges_need_the_opt_out(run: Run, tmp_path: Path) -> None:
+    from zkattest.spec import ChallengePolicy
+
+    spec = run.spec.replace(challenges=ChallengePolicy.of_fraction(1.0, "verifier_supplied"))
+    b = write_bundle(run, tmp_path / "b", spec=spec)
+    assert_fails(verify(run, b, allow_unproved=False), "proofs.coverage", "verifier")
+    rep = verify(run, b)
+    assert rep.verified and status(rep, "proofs.coverage")[0] == UNCHECKED
 
 
 def test_expected_spec(run: Run, bundle: Path) -> None:
@@ -154,7 +208,7 @@ def test_variants_that_still_verify(run: Run, tmp_path: Path) -> None:
 
 
 def test_wrong_key(run: Run, bundle: Path) -> None:
-    rep = verify_bundle(bundle, run.other_sk.public_key())
+    rep = verify_bundle(bundle, run.other_sk.public_key(), allow_unproved=True)
     assert rep.exit_code == 1
     for name in ("manifest.signature", "spec.statement", "genesis.statement", "log.verify"):
         assert status(rep, name)[0] == FAIL, name

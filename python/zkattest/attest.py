@@ -58,6 +58,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -89,9 +90,16 @@ GRAD_PREFIX: Final = "grad."
 __all__ = [
     "DEFAULT_CHECKPOINT_EVERY",
     "Attestation",
+    "UnprovedBundleWarning",
     "attest",
     "resume_step",
 ]
+
+
+class UnprovedBundleWarning(UserWarning):
+    """The bundle being written lacks the step proofs its spec challenges (``prove=False``
+    or verifier-supplied challenges): ``zkattest verify`` fails it unless
+    ``--allow-unproved`` is given."""
 
 
 def _now_ms() -> int:
@@ -178,7 +186,7 @@ class Attestation:
         init_seed: bytes | None = None,
         init_opening: bytes | None = None,
         parent_step_key: bytes | None = None,
-        prove: bool = False,
+        prove: bool | None = None,
         prove_executor: concurrent.futures.Executor | None = None,
         keep_witness: bool = False,
     ) -> None:
@@ -237,8 +245,13 @@ class Attestation:
         self.committer = StateCommitter(bytes(salt_seed), chunk_size=spec.commitment.chunk_size)
         # Step proofs (zkattest.proofs): the witness store keeps every committed state and
         # gradient until the challenges are known (after the final checkpoint).
-        if not isinstance(prove, bool) or not isinstance(keep_witness, bool):
-            raise InvalidInputError("prove and keep_witness must be bools")
+        if not (prove is None or isinstance(prove, bool)) or not isinstance(keep_witness, bool):
+            raise InvalidInputError("prove must be None or a bool, keep_witness a bool")
+        #: Why a default (``prove=None``) run does not prove after all, for the warning.
+        self._unprovable: str | None = None
+        self._prove_explicit = prove is True
+        if prove is None:  # prove exactly when the spec's policy selects chunks to prove
+            prove = _derives_challenges(spec)
         if prove and spec.challenges.seed_derivation != SEED_DERIVATION_FIAT_SHAMIR_V1:
             raise InvalidInputError(
                 "prove=True proves the Fiat-Shamir challenges; this spec's challenges are "
@@ -412,6 +425,10 @@ class Attestation:
         digest = self.spec.digest()
         if self.bundle.exists():
             raise ZkattestIOError(f"{self.bundle}: already exists")
+        if self.prove and not self.resume:  # before anything is written
+            self._check_provable()
+            if self.prove:
+                self._check_witness_space()
         if self.resume:
             if not log_path.exists() or not genesis_path.exists():
                 raise ZkattestIOError(f"{self.work_dir}: no interrupted run to resume")
@@ -461,6 +478,10 @@ class Attestation:
                 os.fsync(f.fileno())
             os.replace(tmp, genesis_path)
             self._log = RunLog.create(log_path, digest)
+        if self.prove and self.resume:  # against the resumed step count
+            self._check_provable()
+            if self.prove:
+                self._check_witness_space()
         if self.prove:
             self._start_witness()
         if self.sampler is not None:
@@ -481,6 +502,7 @@ class Attestation:
                 self._resolve_pending()
                 self._flush(final=True)
                 self._write_bundle()
+                self._warn_unproved()
         finally:
             self._pool.shutdown(wait=True)
             if self._wpool is not None:
@@ -700,6 +722,92 @@ class Attestation:
         self.proving_s = time.perf_counter() - t0
         self._say(f"{self.step_proofs} step proof(s) in {self.proving_s:.1f} s")
 
+    def _check_provable(self) -> None:
+        """A step proof counts AdamW steps from this run's start (bias corrections use
+        log step ``t + 1``): an optimizer state that counts otherwise (a fine-tune
+        continuing a parent's AdamW state) cannot be proved in v1. Refused for
+        ``prove=True`` (before training); ``prove=None`` then does not prove, and warns."""
+        if self.spec.optimizer.KIND != "adamw":
+            return
+        counts = {
+            int(st["step"]) for st in self.optimizer.state.values() if st.get("step") is not None
+        }
+        if not counts or counts == {self.step}:
+            return
+        why = (
+            f"the optimizer's AdamW step count is {min(counts)}, not {self.step} (its state "
+            "continues another run, e.g. a parent's): step proofs count AdamW steps from the "
+            "start of this run, so its steps cannot be proved in v1"
+        )
+        if self._prove_explicit:
+            raise InvalidInputError(f"prove=True: {why}; pass prove=False")
+        self.prove, self._unprovable = False, why
+
+    def _check_witness_space(self) -> None:
+        """The witness store keeps every step's state and gradients until the challenges
+        are known: refuse (``prove=True``) or skip proving (``prove=None``, with a
+        warning at close) when ``max_steps`` of them would not fit on the work dir's
+        disk, before any training time is spent. Also says up front how many chunks the
+        close will prove."""
+        import shutil
+
+        from zkattest.proofs import challenge_layout
+
+        state = sum(v.nbytes for v in self.state_tensors().values())
+        grads = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        steps = max(0, self.spec.max_steps - self.step)
+        need = state * (steps + 1) + grads * steps
+        where = self.work_dir
+        while not where.exists() and where != where.parent:
+            where = where.parent
+        free = shutil.disk_usage(where).free
+        if need > free:
+            why = (
+                f"the witness store would need {need / 1e9:.1f} GB for max_steps="
+                f"{self.spec.max_steps} ({(state + grads) / 1e6:.1f} MB per step: every "
+                f"committed state and gradient, kept until the challenges are known) and "
+                f"{where} has {free / 1e9:.1f} GB free"
+            )
+            if self._prove_explicit:
+                raise ZkattestIOError(
+                    f"prove=True: {why}; free space, pass work_dir= on a larger disk, or "
+                    "prove=False"
+                )
+            self.prove, self._unprovable = False, why
+            self._say(f"not proving: {why}")
+            return
+        chunks = sum(c for _, _, c in challenge_layout(self.spec))
+        total = chunks * self.spec.max_steps
+        if total and self.spec.challenges.seed_derivation == SEED_DERIVATION_FIAT_SHAMIR_V1:
+            k = self.spec.challenges.num_challenges(total)
+            self._say(
+                f"step proofs on: the close proves about {k} of {total} (step, chunk) pairs "
+                f"if the run reaches max_steps; witness store up to {need / 1e9:.2f} GB"
+            )
+
+    def _warn_unproved(self) -> None:
+        """Warn (once, at close) when the bundle lacks the step proofs its spec challenges."""
+        from zkattest.proofs import challenge_layout, derive_challenges
+
+        assert self._log is not None
+        if self.prove or not self._log.size or not challenge_layout(self.spec):
+            return
+        if self.spec.challenges.seed_derivation == SEED_DERIVATION_FIAT_SHAMIR_V1:
+            k = derive_challenges(self.spec, self._log.root(), self._log.size).k
+            reason = self._unprovable or "prove=False"
+            why = f"{reason}: {self.bundle} carries no step proof of its {k} challenged chunk(s)"
+        else:
+            why = (
+                f"the spec's challenges are {self.spec.challenges.seed_derivation!r}: "
+                f"{self.bundle} carries no step proof"
+            )
+        warnings.warn(
+            f"zkattest.attest: {why}, so `zkattest verify` fails its proofs.coverage check "
+            "unless run with --allow-unproved (the state transitions are then not attested)",
+            UnprovedBundleWarning,
+            stacklevel=3,
+        )
+
     def _batch_proof(self) -> Any:
         """The multi-proof of every example the logged batches drew (the whole log,
         so a resumed run's earlier steps are covered too)."""
@@ -758,6 +866,16 @@ def _idle_cores(model: Any) -> bool:
         cpus = os.cpu_count() or 1
     on_cpu = all(p.device.type == "cpu" for p in model.parameters())
     return not on_cpu or torch.get_num_threads() < cpus
+
+
+def _derives_challenges(spec: TrainingSpec) -> bool:
+    """Whether ``attest`` can prove the spec's challenges at close (``prove=None``): they
+    are Fiat-Shamir-derived and select chunks (the model has FP32 parameters; the policy,
+    a fraction > 0 or a count >= 1, then selects at least one chunk of any non-empty run)."""
+    from zkattest.proofs import challenge_layout
+
+    fiat_shamir = spec.challenges.seed_derivation == SEED_DERIVATION_FIAT_SHAMIR_V1
+    return fiat_shamir and bool(challenge_layout(spec))
 
 
 def _progress(items: list[Any], quiet: bool) -> Any:
@@ -820,8 +938,19 @@ def attest(
     log root (:func:`zkattest.proofs.derive_challenges`) through ``prove_executor`` (any
     ``concurrent.futures.Executor``; a process pool by default) into the bundle. The
     store is deleted afterwards unless ``keep_witness=True``; it is kept when the block
-    exits with an exception (for a resume). Default ``prove=False``: the bundle then has
-    no step proofs and ``proofs.coverage`` is reported unchecked.
+    exits with an exception (for a resume). The proving at close shows a progress bar
+    (stderr) unless ``quiet``.
+
+    Default ``prove=None``: prove when the spec's challenge policy selects any chunk
+    (the model has FP32 parameters, and ``spec.challenges`` is a fraction > 0 or a count
+    >= 1) and its seed derivation is Fiat-Shamir (``fiat_shamir_log_root_v1``); for
+    verifier-supplied challenges it means ``False``. ``prove=False`` writes a bundle
+    without step proofs: ``zkattest verify`` then fails its ``proofs.coverage`` check
+    unless run with ``--allow-unproved``; an :class:`UnprovedBundleWarning` says so at
+    close. A run whose AdamW state already counts steps (a fine-tune continuing a
+    parent's optimizer state) is not provable in v1: ``prove=True`` raises
+    :class:`~zkattest.errors.InvalidInputError` on entry, ``prove=None`` does not prove
+    and warns why.
     """
     if data is None:
         raise InvalidInputError("data: a CommittedDataset is required (see zkattest.data)")

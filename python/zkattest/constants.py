@@ -106,3 +106,5 @@ PROOF_KIND_SMOKE: Final = "smoke.dot16.v1"
 #: Step-chunk pairs the demo's spec challenges (``make demo``): enough to show step proofs
 #: end to end, few enough to prove in about a minute on 2 cores.
 DEMO_CHALLENGES: Final = 6
+#: Attested steps of the demo run (``make demo``, ``examples/train_digits.py``).
+DEMO_STEPS: Final = 300

@@ -18,11 +18,13 @@ What each declared invariant means here (``value`` / ``bound``):
   differs from :func:`hyperparameters_record_form` of the spec / ``0``. Records that do
   not carry hyperparameters are not counted; if none does, the invariant is unchecked.
 - ``data_provenance``, ``finite_state``, ``grad_norm_clip``: not checkable from the
-  records alone (the data, the state and the gradients are hidden behind commitments).
-  ``data_provenance`` is decided by the verifier from the bundle's batch multi-proof
-  (``batches.json``, check ``data.batches``) when there is one; the other two need the
-  state and gradient proofs of later releases. Reported as unchecked, with whatever
-  the trainer claimed.
+  records alone (the data, the state and the gradients are hidden behind commitments),
+  so this module reports them unchecked, with whatever the trainer claimed.
+  The verifier decides two of them from the bundle's proofs: ``data_provenance`` from
+  the batch multi-proof (``batches.json``, check ``data.batches``) and ``finite_state``
+  from the verified step proofs (the op chips take finite operands only, so every
+  proved chunk's state is finite; the other chunks are covered by the challenge
+  sampling only). ``grad_norm_clip`` needs the gradient proofs of a later release.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ CHECKABLE: Final = frozenset({"flop_budget", "hyperparameters_fixed", "lr_schedu
 #: Why the others cannot be checked yet (shown in reports).
 _NOT_YET: Final = {
     "data_provenance": "needs the batch multi-proof (batches.json) against dataset.root",
-    "finite_state": "needs proofs over the committed state, which is hidden (not in bundle v1)",
+    "finite_state": "the committed state is hidden; step proofs show it finite, chunk by chunk",
     "grad_norm_clip": "needs gradient proofs; gradients are hidden (not in bundle v1)",
 }
 
@@ -249,7 +251,8 @@ class InvariantChecker:
         bound: Any = None
         if name == "grad_norm_clip":
             bound = next(inv for inv in spec.invariants if inv.name == name).param("max_norm").hex
-        return InvariantResult(name, UNCHECKED, None, bound, f"not yet checkable: {_NOT_YET[name]}")
+        prefix = "not checkable from the records" if name == "finite_state" else "not yet checkable"
+        return InvariantResult(name, UNCHECKED, None, bound, f"{prefix}: {_NOT_YET[name]}")
 
 
 def check_invariants(spec: TrainingSpec, records: Iterable[StepRecord]) -> list[InvariantResult]:

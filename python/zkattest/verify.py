@@ -8,6 +8,15 @@ format or proof kind this build does not know). It never raises for anything a b
 contains: broken input becomes failed checks, and a bundle that cannot be read at all
 becomes a report with ``outcome == "malformed"``.
 
+**Coverage is strict.** When the spec's challenge policy selects any (step, tensor,
+chunk), every one of them must carry a verified step proof, else ``proofs.coverage``
+fails: a bundle whose state transitions are not attested does not verify. The explicit
+opt-out ``allow_unproved=True`` (``zkattest verify --allow-unproved``), for checking
+only the commitments, log and signatures, reports missing proofs as ``unchecked``
+instead; every proof that is present is still verified, and a bad one still fails.
+Whenever nothing about the state transitions is attested (the spec challenges nothing,
+or missing proofs were allowed), :attr:`Report.warnings` says so and the verdict too.
+
 Proof kinds are verified through :data:`PROOF_KINDS`, a table from kind name to
 :class:`ProofKind`; later releases register their step, gradient and genesis proofs
 with :func:`register_proof_kind`.
@@ -78,6 +87,7 @@ from zkattest.log import StepRecord, verify_jsonl
 from zkattest.merkle import MerkleTree, root_from_inclusion_proof, verify_consistency
 from zkattest.proofs import (
     STEP_PROOF_KIND,
+    ChallengeSet,
     check_step_public,
     derive_challenges,
     verify_step_proof,
@@ -112,6 +122,15 @@ MAX_LINEAGE_DEPTH: Final = 8
 PROGRESS_DELAY_S: Final = 0.5
 
 _T = TypeVar("_T")
+
+#: The verdict's caveat when :attr:`Report.warnings` is not empty.
+UNATTESTED_VERDICT: Final = "state transitions NOT attested: see the warnings"
+#: How to produce missing step proofs, and the opt-out (quoted by ``proofs.coverage``).
+PROVE_HINT: Final = (
+    "To produce the proofs, train with zkattest.attest(...) and its default prove=None, "
+    "which proves the challenged chunks at close; to check only the commitments, log and "
+    "signatures, verify with --allow-unproved (allow_unproved=True)"
+)
 
 #: Report outcomes and the CLI exit code of each.
 EXIT_CODES: Final = {"verified": 0, "failed": 1, "malformed": 2, "unsupported": 3}
@@ -161,6 +180,11 @@ class Report:
     key_id: str | None = None
     #: The parent bundle's report, when lineage was checked (``lineage.parent``).
     parent: Report | None = None
+    #: Whether missing step proofs were allowed (``allow_unproved``, ``--allow-unproved``).
+    allow_unproved: bool = False
+    #: What a reader must not overlook in a verified report (e.g. the state transitions
+    #: are not attested); the CLI prints them before the verdict.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -193,8 +217,9 @@ class Report:
         outcome = self.outcome
         if outcome == "verified":
             root = self.final_state_root or "?"
+            caveat = f" ({UNATTESTED_VERDICT})" if self.warnings else ""
             return (
-                f"VERIFIED: {self.bundle}: {self.count(PASS)} checks passed, "
+                f"VERIFIED{caveat}: {self.bundle}: {self.count(PASS)} checks passed, "
                 f"{self.count(UNCHECKED)} not yet checkable; {self.steps} steps, "
                 f"final state root {root}"
             )
@@ -226,6 +251,8 @@ class Report:
             "log_root": self.log_root,
             "proofs": self.proofs,
             "key_id": self.key_id,
+            "allow_unproved": self.allow_unproved,
+            "warnings": list(self.warnings),
             "error": self.error,
             "verdict": self.verdict(),
             "checks": [c.to_dict() for c in self.checks],
@@ -337,14 +364,16 @@ class _Verifier:
         parents: tuple[Path, ...] = (),
         parent_keys: tuple[Ed25519PublicKey, ...] = (),
         progress: bool = False,
+        allow_unproved: bool = False,
         depth: int = 0,
     ) -> None:
         self.path = path
         self.parents, self.parent_keys, self.depth = parents, parent_keys, depth
         self.show_progress = progress
+        self.allow_unproved = allow_unproved
         self.key = key
         self.expected_spec = expected_spec
-        self.report = Report(bundle=str(path), key_id=key_id(key))
+        self.report = Report(bundle=str(path), key_id=key_id(key), allow_unproved=allow_unproved)
         self.reader: BundleReader | None = None
         self.manifest: Manifest | None = None
         self.spec: TrainingSpec | None = None
@@ -362,6 +391,9 @@ class _Verifier:
         #: (step, tensor, chunk) of every step proof that verified (for coverage).
         self.step_proved: set[tuple[Any, Any, Any]] = set()
         self.proofs_ok = False
+        #: The run's challenges and the status of proofs.coverage, once it ran.
+        self.challenges: ChallengeSet | None = None
+        self.coverage: str | None = None
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -469,6 +501,7 @@ class _Verifier:
             self.run("proofs.index", self.check_proof_index)
             self.proofs_ok = self.run("proofs.verify", self.check_proofs)
             self.run("proofs.coverage", self.check_coverage)
+            self.coverage = self.report.checks[-1].status
             self.check_invariants()
             self.run("final.statement", self.check_final)
             self.run("final.state_root", self.check_final_root)
@@ -731,6 +764,7 @@ class _Verifier:
             parents=self.parents,
             parent_keys=self.parent_keys,
             progress=self.show_progress,
+            allow_unproved=self.allow_unproved,
             depth=self.depth + 1,
         ).verify()
         self.report.parent = sub
@@ -1001,23 +1035,30 @@ class _Verifier:
     def check_coverage(self) -> _CheckResult:
         """Invariant "step proofs present for every challenged chunk": the challenges
         recomputed from the final log root (zkattest.proofs) all have a verified step
-        proof. A bundle without any step proof is reported unchecked (loudly)."""
+        proof. Strict: a missing proof fails, unless ``allow_unproved`` (then unchecked,
+        with a warning). A spec that challenges nothing passes, with a warning."""
         spec = self.need_spec()
         log = self.need_log()
         c = spec.challenges
         policy = f"fraction {c.fraction.decimal}" if c.fraction is not None else f"count {c.count}"
         try:
             challenges = derive_challenges(spec, log.root, log.size)
-        except InvalidInputError as e:
-            return UNCHECKED, f"{e}; check the step proofs against your own challenge list"
-        step_proofs = sum(e.kind == STEP_PROOF_KIND for e in self.r.proof_entries())
-        if step_proofs == 0 and challenges.k:
-            return (
-                UNCHECKED,
-                f"the bundle carries NO step proof: none of the {challenges.k} challenged "
-                f"(step, chunk) pairs ({policy}) is proved, so the state transitions are not "
-                "attested (train with zkattest.attest(..., prove=True))",
+        except InvalidInputError as e:  # verifier-supplied challenges
+            return self._unproved(
+                f"{e}; this verifier was given none, so the bundle cannot show that the "
+                "challenged chunks are proved (check its step proofs against your own "
+                "challenge list)",
+                None,
             )
+        self.challenges = challenges
+        if challenges.k == 0:
+            why = "the log is empty" if log.size == 0 else "the model has no FP32 parameter"
+            warning = (
+                f"the spec challenges no (step, chunk) pair ({why}): nothing about the "
+                "state transitions is attested"
+            )
+            self.report.warnings.append(warning)
+            return f"{warning} ({policy} of 0 pairs)"
         if not self.proofs_ok:
             raise _Skip("proofs.verify failed")
         missing = [
@@ -1028,14 +1069,30 @@ class _Verifier:
         if missing:
             shown = ", ".join(f"step {m.step} {m.tensor} chunk {m.chunk}" for m in missing[:4])
             more = f" (and {len(missing) - 4} more)" if len(missing) > 4 else ""
-            raise VerificationError(
-                f"{len(missing)} of {challenges.k} challenged chunks have no verified step "
-                f"proof: {shown}{more}"
+            none = "; the bundle carries no step proof at all" if not self.step_proved else ""
+            return self._unproved(
+                f"{len(missing)} of {challenges.k} challenged (step, tensor, chunk) have no "
+                f"verified step proof ({policy}{none}): {shown}{more}",
+                len(missing),
             )
         return (
             f"every challenged chunk is proved ({policy}, Fiat-Shamir from the final log "
             f"root): {challenges.describe()}"
         )
+
+    def _unproved(self, what: str, missing: int | None) -> _CheckResult:
+        """Challenged chunks lack proofs: a failure, or unchecked with a warning when
+        missing proofs are allowed."""
+        if not self.allow_unproved:
+            raise VerificationError(
+                f"{what}, so the state transitions are not attested. {PROVE_HINT}"
+            )
+        n = "the challenged chunks" if missing is None else f"{missing} challenged chunk(s)"
+        self.report.warnings.append(
+            f"{n} have no step proof (allowed by --allow-unproved): the state transitions "
+            "are not attested"
+        )
+        return UNCHECKED, f"allowed by --allow-unproved (allow_unproved=True): {what}"
 
     # -- invariants -----------------------------------------------------------------------
 
@@ -1103,6 +1160,8 @@ class _Verifier:
                 "recomputed: every step's batch commitment opens to examples proven under "
                 "the spec's dataset root (see data.batches)"
             )
+        if name == "finite_state" and r.status == INV_UNCHECKED:
+            return self._finite_state(a, r.detail)
         if r.status == INV_UNCHECKED:
             if a["ok"] is False:
                 raise VerificationError(f"the trainer attests a violation; {r.detail}")
@@ -1116,6 +1175,53 @@ class _Verifier:
         if not r.ok:
             raise VerificationError(f"violated: {r.detail}")
         return f"recomputed: {r.detail}"
+
+    def _finite_state(self, attested: Mapping[str, Any], detail: str) -> _CheckResult:
+        """``finite_state`` from the verified step proofs: their FP32 op chips take finite
+        operands only (DESIGN §4), so every proved chunk's state is finite. Claims no more:
+        the other chunks are covered by the challenge sampling only."""
+        if attested["ok"] is False:
+            raise VerificationError(f"the trainer attests a violation; {detail}")
+        claim = {True: "the trainer attests it holds", None: "the trainer makes no claim"}[
+            attested["ok"]
+        ]
+        if not self.proofs_ok:
+            raise _Skip("proofs.verify failed")
+        n = len(self.step_proved)
+        if n == 0:
+            why = (
+                " (missing proofs allowed by --allow-unproved)"
+                if self.allow_unproved and self.coverage == UNCHECKED
+                else ""
+            )
+            return UNCHECKED, f"no step proof in the bundle{why}: {detail}; {claim}"
+        if self.coverage == FAIL:
+            raise _Skip("proofs.coverage failed")
+        steps = len({step for step, _, _ in self.step_proved})
+        proved = (
+            f"finite in every proved chunk ({n} chunk(s) over {steps} step(s)): the proved FP32 "
+            "ops take finite operands only, so each proved chunk's parameters and optimizer "
+            "state before its step, its gradient and its optimizer state after it are finite; "
+            "its updated parameters are never NaN (an overflow to infinity in the last add "
+            "is caught only by a proof of that chunk at the next step)"
+        )
+        cs = self.challenges
+        if self.coverage != PASS or cs is None or cs.k == 0:
+            return (
+                UNCHECKED,
+                f"{proved}; but proofs.coverage did not establish that every challenged chunk "
+                f"is proved, so the rest of the state is not covered; {claim}",
+            )
+        if cs.k == cs.total:
+            return f"{proved}; every (step, chunk) pair is proved"
+        d = ", ".join(
+            f"{cs.detection_probability(p):.4f} if {p:.1%} of chunks are non-finite"
+            for p in (0.001, 0.01)
+        )
+        return (
+            f"{proved}; unproved chunks are covered only by the challenge sampling "
+            f"({cs.k} of {cs.total} pairs): detection probability {d}"
+        )
 
     # -- final ----------------------------------------------------------------------------
 
@@ -1282,6 +1388,7 @@ def verify_bundle(
     parents: Iterable[str | os.PathLike[str]] = (),
     parent_keys: Iterable[Ed25519PublicKey] = (),
     progress: bool = False,
+    allow_unproved: bool = False,
 ) -> Report:
     """Verify the bundle at ``path`` under ``public_key`` (the run's Ed25519 key).
 
@@ -1291,9 +1398,19 @@ def verify_bundle(
     spec names its parent by :func:`~zkattest.bundle.bundle_digest`; a chain is
     followed through the same list), verified under ``public_key`` or whichever of
     ``parent_keys`` signed them. ``progress`` shows progress bars on stderr for long
-    work. Returns a :class:`Report`; never raises for anything in the bundle. Raises
+    work.
+
+    Coverage is strict: when the spec challenges any (step, tensor, chunk), each must
+    have a verified step proof, else ``proofs.coverage`` fails. ``allow_unproved=True``
+    (for checking only the commitments, log and signatures, here and in the parents)
+    reports missing proofs as ``unchecked`` instead, with a warning in
+    :attr:`Report.warnings`; the proofs that are present are still verified.
+
+    Returns a :class:`Report`; never raises for anything in the bundle. Raises
     :class:`InvalidInputError` only for unusable arguments.
     """
+    if not isinstance(allow_unproved, bool):
+        raise InvalidInputError(f"allow_unproved must be a bool, got {allow_unproved!r}")
     if not isinstance(public_key, Ed25519PublicKey):
         raise InvalidInputError(
             f"public_key must be an Ed25519 public key, got {type(public_key).__name__}"
@@ -1312,5 +1429,11 @@ def verify_bundle(
                 f"parent_keys must be Ed25519 public keys, got {type(k).__name__}"
             )
     return _Verifier(
-        Path(path), public_key, spec, parents=parent_paths, parent_keys=pkeys, progress=progress
+        Path(path),
+        public_key,
+        spec,
+        parents=parent_paths,
+        parent_keys=pkeys,
+        progress=progress,
+        allow_unproved=allow_unproved,
     ).verify()

@@ -7,6 +7,14 @@ written hashes to its salted BLAKE3 leaf inside the proof). Reports parameters p
 second, cells per parameter split into arithmetic (update chip, op chips, tables) and
 leaf hashing, proof bytes per parameter and verify time. With ``--json`` the last line
 printed is one JSON object with the figures.
+
+Unless ``--no-floor`` is given, the same run also proves the proof system's *floor*: a
+constraint-free AIR (:func:`zkattest._core.floor_prove`) committing as many cells as each
+step chunk (as many rows as the chunk's leaf chip, as many columns as that takes). Its
+time is what the proof system alone costs for those cells on this machine, so
+``ratio_to_floor`` (step prove time / floor prove time) says how much the chips' layout
+costs on top, and ``floor_params_per_s`` bounds what any layout with as many cells could
+reach here.
 """
 
 from __future__ import annotations
@@ -35,6 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the random state")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
+    p.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip proving the constraint-free floor AIR with the same number of cells",
+    )
     p.set_defaults(func=run)
 
 
@@ -71,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     proof_bytes = 0
     cells = {"arith": 0, "hash": 0}
     chunks = 0
+    # (log_rows, width) of the floor of each chunk, in chunk order
+    floor_shapes: list[tuple[int, int]] = []
     for lo in range(0, n, CHUNK_ELEMS):
         hi = min(n, lo + CHUNK_ELEMS)
         t0 = time.perf_counter()
@@ -91,9 +106,11 @@ def run(args: argparse.Namespace) -> int:
         verify_s += t2 - t1
         proof_bytes += len(proof)
         chunks += 1
-        for a in _core.step_layout(public):
+        layout = _core.step_layout(public)
+        for a in layout:
             c = (a["main_cols"] + a["aux_cols"]) << a["log_height"]
             cells["hash" if a["hash"] else "arith"] += c
+        floor_shapes.append(floor_shape(layout))
 
     total = cells["arith"] + cells["hash"]
     summary = {
@@ -111,6 +128,11 @@ def run(args: argparse.Namespace) -> int:
         "params_per_s": round(n / prove_s, 1),
         "verified": True,
     }
+    if not args.no_floor:
+        floor_s = prove_floors(floor_shapes, args.seed)
+        summary["floor_prove_s"] = round(floor_s, 4)
+        summary["floor_params_per_s"] = round(n / floor_s, 1)
+        summary["ratio_to_floor"] = round(prove_s / floor_s, 2)
     print(
         f"zkattest bench step: {n:,} {args.optimizer} parameters in {chunks} chunk(s) "
         f"(leaf binding, hiding FRI, BabyBear)"
@@ -126,6 +148,29 @@ def run(args: argparse.Namespace) -> int:
         f"{summary['arith_cells_per_param']:,} arithmetic + "
         f"{summary['hash_cells_per_param']:,} leaf hashing"
     )
+    if not args.no_floor:
+        print(
+            f"  floor           {summary['floor_prove_s']:.3f} s for as many cells, no constraints "
+            f"({summary['floor_params_per_s']:,.0f} params/s); "
+            f"prove = {summary['ratio_to_floor']}x floor"
+        )
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     return 0
+
+
+def floor_shape(layout: list[dict]) -> tuple[int, int]:
+    """``(log_rows, width)`` of one step chunk's floor: as many rows as its leaf chip (the
+    largest block of committed cells), as many columns as it takes to commit at least
+    the chunk's cells (main + auxiliary, in base-field elements)."""
+    total = sum((a["main_cols"] + a["aux_cols"]) << a["log_height"] for a in layout)
+    log_rows = max(a["log_height"] for a in layout if a["hash"])
+    return log_rows, -(-total // (1 << log_rows))
+
+
+def prove_floors(shapes: list[tuple[int, int]], seed: int) -> float:
+    """Seconds to prove the floors of every chunk (each distinct shape proved once)."""
+    times: dict[tuple[int, int], float] = {}
+    for shape in dict.fromkeys(shapes):
+        times[shape] = _core.floor_prove(shape[0], shape[1], seed)["prove_s"]
+    return sum(times[s] for s in shapes)

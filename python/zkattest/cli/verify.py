@@ -3,6 +3,11 @@
 Output (stdout): a checklist (status, check, detail) and a one-line verdict as the last
 line; ``-q`` prints only the verdict; ``--format json`` prints exactly one JSON object.
 ``--parent P`` (repeatable) gives the parent bundle(s) of a fine-tuning lineage.
+Coverage is strict: a bundle that lacks a step proof of any challenged chunk fails
+(``proofs.coverage``) unless ``--allow-unproved`` is given, which checks only what the
+bundle carries (commitments, log, signatures, the proofs present) and reports the
+missing proofs as not checked; warnings (state transitions not attested) are printed
+before the verdict.
 Progress bars go to stderr, on a terminal only, for work that takes a while.
 Exit codes: 0 verified, 1 a check failed, 2 usage error or unreadable / malformed
 bundle, 3 unsupported bundle version (or proof kind).
@@ -31,8 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="verify a proof bundle against the run's public key",
         description="Verify a zkattest proof bundle (directory or .zkab): signatures, the "
         "manifest, the spec, the run log, checkpoints, proofs and invariants, each "
-        "recomputed. Exit 0 verified, 1 a check failed, 2 unreadable or malformed "
-        "bundle / usage error, 3 unsupported version.",
+        "recomputed. Every challenged chunk must carry a verified step proof unless "
+        "--allow-unproved is given. Exit 0 verified, 1 a check failed, 2 unreadable or "
+        "malformed bundle / usage error, 3 unsupported version.",
     )
     p.add_argument("bundle", metavar="BUNDLE", help="the bundle directory or .zkab file")
     p.add_argument(
@@ -57,6 +63,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         default=[],
         metavar="K.pub",
         help="a public key a parent bundle is signed with, if not the run's (repeatable)",
+    )
+    p.add_argument(
+        "--allow-unproved",
+        action="store_true",
+        help="do not fail when challenged chunks lack step proofs: report proofs.coverage "
+        "as not checked (the state transitions are then NOT attested); the proofs present "
+        "are still verified",
     )
     p.add_argument(
         "--no-progress",
@@ -99,6 +112,8 @@ def print_report(report: Report, fmt: str, quiet: bool) -> None:
         while parent is not None:  # the lineage, one verdict per generation
             print(f"  parent: {parent.verdict()}")
             parent = parent.parent
+        for w in report.warnings:
+            print(f"WARNING: {w}")
     print(report.verdict())
 
 
@@ -109,6 +124,7 @@ def _error(args: argparse.Namespace, message: str) -> int:
             "outcome": "error",
             "exit_code": 2,
             "bundle": args.bundle,
+            "allow_unproved": args.allow_unproved,
             "error": message,
             "verdict": f"ERROR: {message}",
             "checks": [],
@@ -133,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
             parents=args.parent,
             parent_keys=parent_keys,
             progress=not (args.quiet or args.no_progress) and sys.stderr.isatty(),
+            allow_unproved=args.allow_unproved,
         )
     except Exception as e:  # a bug: still no traceback, and never a pass
         return _error(args, f"internal error (please report): {type(e).__name__}: {e}")

@@ -5,6 +5,7 @@
 mod arith;
 mod commit;
 mod error;
+mod floor;
 mod optim;
 mod smoke;
 mod step;
@@ -37,6 +38,9 @@ mod _core {
 
     #[pymodule_export]
     use super::step::{step_layout, step_prove_chunk, step_public_info, step_verify_chunk};
+
+    #[pymodule_export]
+    use super::floor::floor_prove;
 
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -123,7 +123,7 @@ fn instance(plan: &Plan) -> Instance {
     let mut log_heights = vec![
         mac_log, add_log, mul_log, cvt_log, fmul_log, un_log, div_log, sqrt_log,
     ];
-    airs.push(ArithAir::U16(U16TableAir));
+    airs.push(ArithAir::U16(U16TableAir::ALL));
     log_heights.push(U16_TABLE_LOG_HEIGHT);
     public.push(Vec::new());
     for t in SmallTable::ALL {

@@ -33,3 +33,10 @@ pub const LEAF_WORD: p3_lookup::PermutationCheckBus<'static> =
 /// Private to `Blake3Leaf`: chaining values `[id, 16 limbs]` between its compressions.
 pub const BLAKE3_CV: p3_lookup::PermutationCheckBus<'static> =
     p3_lookup::PermutationCheckBus::new("blake3.cv");
+
+/// The byte table of the narrow BLAKE3 chip (see [`crate::chips::byte_xor`]): tuples
+/// `[tag, k1, k2, k3, k4]` (xor, nibble split, 7 + 1 split, 16-bit range).
+pub const BYTE_XOR: LookupBus<'static> = LookupBus::new("byte.xor");
+
+/// Tuple width on [`BYTE_XOR`]: the tag plus four elements.
+pub const BYTE_XOR_WIDTH: usize = 5;

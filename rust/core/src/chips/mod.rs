@@ -9,6 +9,7 @@ pub mod bf16_mul;
 pub mod bf16_unary;
 pub mod blake3_leaf;
 pub mod bus;
+pub mod byte_xor;
 pub mod fp32_add;
 pub mod fp32_div;
 pub mod fp32_mul;

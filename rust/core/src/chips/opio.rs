@@ -65,6 +65,34 @@ impl PublicOps {
     }
 }
 
+/// The `BaseAir` of an op chip with an [`OpIo`] field `io`: its width, and the public
+/// values and periodic columns of its `io`; no next-row access.
+macro_rules! op_chip_base_air {
+    ($air:ty, $width:expr) => {
+        impl<F: p3_field::Field> p3_air::BaseAir<F> for $air {
+            fn width(&self) -> usize {
+                $width
+            }
+            fn num_public_values(&self) -> usize {
+                self.io.num_public_values()
+            }
+            fn num_periodic_columns(&self) -> usize {
+                self.io.num_periodic_columns()
+            }
+            fn periodic_columns(&self) -> Vec<Vec<F>> {
+                self.io.periodic_columns()
+            }
+            fn periodic_values(&self, row: usize) -> Vec<F> {
+                self.io.periodic_values(row)
+            }
+            fn main_next_row_columns(&self) -> Vec<usize> {
+                Vec::new()
+            }
+        }
+    };
+}
+pub(crate) use op_chip_base_air;
+
 /// Where a chip's ops come from.
 #[derive(Clone, Debug)]
 pub enum OpIo {

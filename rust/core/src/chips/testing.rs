@@ -164,3 +164,31 @@ impl Sm64 {
         sign | e << 7 | frac
     }
 }
+
+/// Wrong FP32 results to claim for an op whose true result is `c`: one ulp either way,
+/// the other sign, NaN, the infinity of `c`'s sign and a flipped exponent bit (any that
+/// equals `c` left out).
+pub(crate) fn forged_fp32_results(c: u32) -> Vec<u32> {
+    use zkattest_softfloat::{CANONICAL_NAN, POS_INF, SIGN_MASK};
+    let mut bads = vec![
+        c.wrapping_add(1),
+        c.wrapping_sub(1),
+        c ^ SIGN_MASK,
+        CANONICAL_NAN,
+        POS_INF | (c & SIGN_MASK),
+        c ^ 0x0080_0000,
+    ];
+    bads.retain(|&b| b != c);
+    bads
+}
+
+/// The words a prover could put in a result column to claim `bad`: `bad` itself and, for
+/// an infinity, "virtual" exponent-255 words with a nonzero fraction.
+pub(crate) fn claimed_words(bad: u32) -> Vec<u32> {
+    use zkattest_softfloat::{POS_INF, SIGN_MASK};
+    let mut words = vec![bad];
+    if bad & !SIGN_MASK == POS_INF {
+        words.extend([1, 0x40_0000, 0x7F_FFFF].map(|f| bad | f));
+    }
+    words
+}

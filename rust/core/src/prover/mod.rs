@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod envelope;
+pub mod floor;
 pub mod guard;
 pub mod hash;
 pub mod rng;

@@ -38,6 +38,7 @@
 mod dev;
 mod pad;
 mod public;
+mod split;
 mod statement;
 
 #[cfg(test)]
@@ -60,3 +61,6 @@ pub const STEP_PUBLIC_MAGIC: &[u8] = b"zkattest.step-public.v1";
 pub const MAX_CHUNK_ELEMS: usize = crate::commit::domain::DEFAULT_CHUNK_SIZE / 4;
 /// Smallest chip height (log2).
 pub const MIN_LOG_ROWS: usize = 3;
+/// Most instances of one op chip in a statement (see `split`): the ops of one kind are
+/// spread over instances whose heights are the largest powers of two of their count.
+pub const MAX_OP_INSTANCES: usize = 3;

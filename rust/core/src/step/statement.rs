@@ -1,6 +1,7 @@
 //! The step-chunk statement: its AIRs, traces and public values.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use p3_air::BaseAir;
@@ -12,7 +13,8 @@ use zkattest_softfloat::{f32_add, f32_div, f32_mul, f32_sqrt};
 use super::dev::DevWordsAir;
 use super::pad::{OpPadAir, PAD_LOG_HEIGHT};
 use super::public::{StepChunkPublic, StepScalars};
-use super::{MAX_CHUNK_ELEMS, MIN_LOG_ROWS, STEP_ADAMW_KIND, STEP_SGD_KIND};
+use super::split::{log_height, op_instance_log_heights};
+use super::{MAX_CHUNK_ELEMS, STEP_ADAMW_KIND, STEP_SGD_KIND};
 use crate::air_enum;
 use crate::arith::AirLayout;
 use crate::chips::adamw_update::{adamw_program, adamw_scalar_values};
@@ -20,16 +22,18 @@ use crate::chips::blake3_leaf::{
     digest_limbs, generate_blake3_leaf_trace, Blake3LeafAir, LeafInput,
 };
 use crate::chips::bus::FP_OP_WIDTH;
+use crate::chips::byte_xor::{ByteXorCounter, ByteXorTableAir, BYTE_XOR_LOG_HEIGHT};
 use crate::chips::fp32_add::{generate_add_trace, AddOp, Fp32AddAir};
 use crate::chips::fp32_div::{generate_fp32_div_trace, DivOp, Fp32DivAir};
 use crate::chips::fp32_mul::{generate_fp32_mul_trace, Fp32MulAir, MulOp};
 use crate::chips::fp32_sqrt::{generate_fp32_sqrt_trace, Fp32SqrtAir};
 use crate::chips::fptables::{
-    FpTableCounter, OpCode, SmallTable, SmallTableAir, U16TableAir, U16_TABLE_LOG_HEIGHT,
+    tables_looked_up, FpTableCounter, OpCode, SmallTableAir, TablesUsed, U16TableAir,
+    U16_TABLE_LOG_HEIGHT,
 };
 use crate::chips::opio::OpIo;
 use crate::chips::sgd_update::{sgd_program, sgd_scalar_values};
-use crate::chips::update::{generate_update_trace, Program, UpdateAir};
+use crate::chips::update::{generate_update_trace, OpRows, Program, UpdateAir};
 use crate::commit::leaf::leaf_hash;
 use crate::commit::salt::Salt;
 use crate::commit::Digest;
@@ -55,6 +59,8 @@ air_enum! {
         Pad(OpPadAir),
         /// The in-circuit leaf hashes.
         Leaf(Blake3LeafAir),
+        /// The leaf chip's byte table.
+        Bytes(ByteXorTableAir),
         /// Test-only word sender (replaces the leaf chip in fast tests).
         DevWords(DevWordsAir),
         /// The 2^16-row table.
@@ -94,23 +100,153 @@ impl StepChunk<'_> {
     }
 }
 
+/// The op chips of a step statement, in AIR order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpChip {
+    Add,
+    Mul,
+    Div,
+    Sqrt,
+}
+
+impl OpChip {
+    /// The op chips an optimizer's program uses.
+    fn of(scalars: &StepScalars) -> &'static [OpChip] {
+        match scalars {
+            StepScalars::Sgd(_) => &[OpChip::Add, OpChip::Mul],
+            StepScalars::AdamW(_) => &[OpChip::Add, OpChip::Mul, OpChip::Div, OpChip::Sqrt],
+        }
+    }
+
+    fn kind(self) -> OpKind {
+        match self {
+            OpChip::Add => OpKind::Add,
+            OpChip::Mul => OpKind::Mul,
+            OpChip::Div => OpKind::Div,
+            OpChip::Sqrt => OpKind::Sqrt,
+        }
+    }
+
+    fn air(self) -> StepAir {
+        match self {
+            OpChip::Add => StepAir::Add(Fp32AddAir { io: OpIo::Bus }),
+            OpChip::Mul => StepAir::Mul(Fp32MulAir { io: OpIo::Bus }),
+            OpChip::Div => StepAir::Div(Fp32DivAir { io: OpIo::Bus }),
+            OpChip::Sqrt => StepAir::Sqrt(Fp32SqrtAir { io: OpIo::Bus }),
+        }
+    }
+
+    /// How many ops of this chip's kind the update chip sent.
+    fn sent(self, ops: &OpRows) -> usize {
+        match self {
+            OpChip::Add => ops.add.len(),
+            OpChip::Mul => ops.mul.len(),
+            OpChip::Div => ops.div.len(),
+            OpChip::Sqrt => ops.sqrt.len(),
+        }
+    }
+
+    /// The trace of one instance proving `ops[range]` of this chip's kind.
+    fn trace(
+        self,
+        ops: &OpRows,
+        range: Range<usize>,
+        log_height: usize,
+        counter: &mut FpTableCounter,
+    ) -> Result<RowMajorMatrix<Val>> {
+        match self {
+            OpChip::Add => {
+                let ops: Vec<AddOp> = ops.add[range]
+                    .iter()
+                    .map(|&(x, y)| AddOp { x, y })
+                    .collect();
+                generate_add_trace(&ops, log_height, counter)
+            }
+            OpChip::Mul => {
+                let ops: Vec<MulOp> = ops.mul[range]
+                    .iter()
+                    .map(|&(x, y)| MulOp { x, y })
+                    .collect();
+                generate_fp32_mul_trace(&ops, log_height, counter)
+            }
+            OpChip::Div => {
+                let ops: Vec<DivOp> = ops.div[range]
+                    .iter()
+                    .map(|&(x, y)| DivOp { x, y })
+                    .collect();
+                generate_fp32_div_trace(&ops, log_height, counter)
+            }
+            OpChip::Sqrt => generate_fp32_sqrt_trace(&ops.sqrt[range], log_height, counter),
+        }
+    }
+
+    /// The padding tuple of the chip: its trace generator's padding op and result.
+    fn pad_tuple(self) -> [u32; FP_OP_WIDTH] {
+        let (code, a, b, c) = match self {
+            OpChip::Add => {
+                let o = AddOp::default();
+                (OpCode::Fp32Add, o.x, o.y, f32_add(o.x, o.y))
+            }
+            OpChip::Mul => {
+                let o = MulOp::default();
+                (OpCode::Fp32Mul, o.x, o.y, f32_mul(o.x, o.y))
+            }
+            OpChip::Div => {
+                let o = DivOp::default();
+                (OpCode::Fp32Div, o.x, o.y, f32_div(o.x, o.y))
+            }
+            // sqrt(+0) = +0, second operand 0
+            OpChip::Sqrt => (OpCode::Fp32Sqrt, 0, 0, f32_sqrt(0)),
+        };
+        [
+            code as u32,
+            a >> 16,
+            a & 0xFFFF,
+            b >> 16,
+            b & 0xFFFF,
+            c >> 16,
+            c & 0xFFFF,
+        ]
+    }
+}
+
+/// One instance of an op chip: the range of its kind's ops (in the update chip's send
+/// order) that it proves; rows past them are padding.
+#[derive(Clone, Debug)]
+struct OpSlice {
+    chip: OpChip,
+    ops: Range<usize>,
+}
+
 /// Everything fixed by the public shape (scalars, flags, element count).
 struct Instance {
     kind: &'static str,
     airs: Vec<StepAir>,
     log_heights: Vec<usize>,
     scalars: Vec<u32>,
-    /// Number of sent ops per op chip, in AIR order (add, mul, [div, sqrt]).
-    op_counts: Vec<usize>,
+    /// The op-chip instances, in AIR order (AIRs `1..=op_slices.len()`).
+    op_slices: Vec<OpSlice>,
+    /// Padding rows per op chip (the pad AIR's multiplicities), in [`OpChip::of`] order.
+    pad_counts: Vec<usize>,
+    /// The shared tables (and sets of the 2^16-row table) the chips look up.
+    tables: TablesUsed,
     n_slots: usize,
 }
 
-/// Log2 of a chip's height for `n` rows.
-fn chip_log_height(n: usize) -> usize {
-    n.max(1)
-        .next_power_of_two()
-        .trailing_zeros()
-        .max(MIN_LOG_ROWS as u32) as usize
+/// The shared tables that `airs` look up, derived once per statement kind (the
+/// symbolic evaluation of the leaf chip is not free, and the verifier pays it).
+fn tables_of(kind: &'static str, airs: &[StepAir]) -> TablesUsed {
+    static CACHE: OnceLock<Mutex<HashMap<&'static str, TablesUsed>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(t) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(kind) {
+        return t.clone();
+    }
+    let tables = tables_looked_up(airs);
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(kind, tables.clone());
+    tables
 }
 
 /// Interned statement kinds: the kind names the program and the chunk length, so
@@ -159,35 +295,6 @@ pub fn statement_kind(p: &StepChunkPublic) -> &'static str {
     intern(s)
 }
 
-/// The padding tuple of an op chip: its trace generator's padding op and result.
-fn pad_tuple(code: OpCode) -> [u32; FP_OP_WIDTH] {
-    let (a, b, c) = match code {
-        OpCode::Fp32Add => {
-            let o = AddOp::default();
-            (o.x, o.y, f32_add(o.x, o.y))
-        }
-        OpCode::Fp32Mul => {
-            let o = MulOp::default();
-            (o.x, o.y, f32_mul(o.x, o.y))
-        }
-        OpCode::Fp32Div => {
-            let o = DivOp::default();
-            (o.x, o.y, f32_div(o.x, o.y))
-        }
-        // sqrt(+0) = +0, second operand 0
-        _ => (0, 0, f32_sqrt(0)),
-    };
-    [
-        code as u32,
-        a >> 16,
-        a & 0xFFFF,
-        b >> 16,
-        b & 0xFFFF,
-        c >> 16,
-        c & 0xFFFF,
-    ]
-}
-
 fn program_of(p: &StepChunkPublic) -> Result<(Arc<Program>, Vec<u32>)> {
     Ok(match &p.scalars {
         StepScalars::Sgd(s) => (sgd_program(s, p.init_buf)?, sgd_scalar_values(s)),
@@ -205,35 +312,38 @@ fn instance(p: &StepChunkPublic, dev: bool) -> Result<Instance> {
             p.leaves.len()
         )));
     }
+    let kind = statement_kind(p);
+    let kind = if dev {
+        intern(format!("{kind};dev"))
+    } else {
+        kind
+    };
     let update = UpdateAir::new(program.clone(), 0);
     let mut airs = vec![StepAir::Update(update)];
-    let mut log_heights = vec![chip_log_height(p.n)];
-    let mut op_counts = Vec::new();
-    let mut pads = Vec::new();
-    let mut kinds = vec![
-        (OpKind::Add, OpCode::Fp32Add),
-        (OpKind::Mul, OpCode::Fp32Mul),
-    ];
-    if matches!(p.scalars, StepScalars::AdamW(_)) {
-        kinds.extend([
-            (OpKind::Div, OpCode::Fp32Div),
-            (OpKind::Sqrt, OpCode::Fp32Sqrt),
-        ]);
+    let mut log_heights = vec![log_height(p.n)];
+    let chips = OpChip::of(&p.scalars);
+    let mut op_slices = Vec::new();
+    let mut pad_counts = Vec::new();
+    for &chip in chips {
+        let count = p.n * program.count(chip.kind());
+        let mut start = 0;
+        let mut rows = 0;
+        for log in op_instance_log_heights(count) {
+            let end = (start + (1 << log)).min(count);
+            airs.push(chip.air());
+            log_heights.push(log);
+            op_slices.push(OpSlice {
+                chip,
+                ops: start..end,
+            });
+            rows += 1 << log;
+            start = end;
+        }
+        pad_counts.push(rows - count);
     }
-    for (kind, code) in kinds {
-        let count = p.n * program.count(kind);
-        let log = chip_log_height(count);
-        airs.push(match code {
-            OpCode::Fp32Add => StepAir::Add(Fp32AddAir { io: OpIo::Bus }),
-            OpCode::Fp32Mul => StepAir::Mul(Fp32MulAir { io: OpIo::Bus }),
-            OpCode::Fp32Div => StepAir::Div(Fp32DivAir { io: OpIo::Bus }),
-            _ => StepAir::Sqrt(Fp32SqrtAir { io: OpIo::Bus }),
-        });
-        log_heights.push(log);
-        op_counts.push(count);
-        pads.push(pad_tuple(code));
-    }
-    airs.push(StepAir::Pad(OpPadAir { tuples: pads }));
+    airs.push(StepAir::Pad(OpPadAir {
+        tuples: chips.iter().map(|c| c.pad_tuple()).collect(),
+    }));
     log_heights.push(PAD_LOG_HEIGHT);
     if dev {
         airs.push(StepAir::DevWords(DevWordsAir { slots: n_slots }));
@@ -242,24 +352,25 @@ fn instance(p: &StepChunkPublic, dev: bool) -> Result<Instance> {
         let leaf = Blake3LeafAir::new(&vec![4 * p.n; n_slots])?;
         log_heights.push(leaf.log_height());
         airs.push(StepAir::Leaf(leaf));
+        airs.push(StepAir::Bytes(ByteXorTableAir));
+        log_heights.push(BYTE_XOR_LOG_HEIGHT);
     }
-    airs.push(StepAir::U16(U16TableAir));
+    // The tables provide what the chips above look up (derived, not listed).
+    let tables = tables_of(kind, &airs);
+    airs.push(StepAir::U16(U16TableAir { sets: tables.u16 }));
     log_heights.push(U16_TABLE_LOG_HEIGHT);
-    for t in SmallTable::ALL {
+    for &t in &tables.small {
         airs.push(StepAir::Small(SmallTableAir { table: t }));
         log_heights.push(t.log_height());
     }
-    let kind = statement_kind(p);
     Ok(Instance {
-        kind: if dev {
-            intern(format!("{kind};dev"))
-        } else {
-            kind
-        },
+        kind,
         airs,
         log_heights,
         scalars,
-        op_counts,
+        op_slices,
+        pad_counts,
+        tables,
         n_slots,
     })
 }
@@ -339,11 +450,11 @@ fn check_chunk(c: &StepChunk<'_>) -> Result<()> {
 }
 
 /// The witness traces and the claim for a chunk (`tamper` edits the update chip's
-/// outputs before hashing, for tests).
+/// outputs before hashing and the ops before the op chips prove them, for tests).
 fn witness(
     c: &StepChunk<'_>,
     dev: bool,
-    tamper: impl FnOnce(&mut Vec<Vec<u32>>),
+    tamper: impl FnOnce(&mut Vec<Vec<u32>>, &mut OpRows),
 ) -> Result<(StepChunkPublic, Instance, Vec<RowMajorMatrix<Val>>)> {
     check_chunk(c)?;
     let n = c.param.len();
@@ -373,47 +484,31 @@ fn witness(
         &mut counter,
     )?;
     let mut outputs = up.outputs;
-    tamper(&mut outputs);
+    let mut ops = up.ops;
+    tamper(&mut outputs, &mut ops);
     let mut traces = vec![up.main];
-    let mut next = 1;
-    let mut pad_counts = Vec::new();
-    let adds: Vec<AddOp> = up.ops.add.iter().map(|&(x, y)| AddOp { x, y }).collect();
-    traces.push(generate_add_trace(
-        &adds,
-        inst.log_heights[next],
-        &mut counter,
-    )?);
-    pad_counts.push((1 << inst.log_heights[next]) - inst.op_counts[next - 1]);
-    next += 1;
-    let muls: Vec<MulOp> = up.ops.mul.iter().map(|&(x, y)| MulOp { x, y }).collect();
-    traces.push(generate_fp32_mul_trace(
-        &muls,
-        inst.log_heights[next],
-        &mut counter,
-    )?);
-    pad_counts.push((1 << inst.log_heights[next]) - inst.op_counts[next - 1]);
-    next += 1;
-    if matches!(c.scalars, StepScalars::AdamW(_)) {
-        let divs: Vec<DivOp> = up.ops.div.iter().map(|&(x, y)| DivOp { x, y }).collect();
-        traces.push(generate_fp32_div_trace(
-            &divs,
-            inst.log_heights[next],
-            &mut counter,
-        )?);
-        pad_counts.push((1 << inst.log_heights[next]) - inst.op_counts[next - 1]);
-        next += 1;
-        traces.push(generate_fp32_sqrt_trace(
-            &up.ops.sqrt,
-            inst.log_heights[next],
-            &mut counter,
-        )?);
-        pad_counts.push((1 << inst.log_heights[next]) - inst.op_counts[next - 1]);
-        next += 1;
+    for chip in OpChip::of(&c.scalars) {
+        let want: usize = inst
+            .op_slices
+            .iter()
+            .filter(|s| s.chip == *chip)
+            .map(|s| s.ops.len())
+            .sum();
+        if chip.sent(&ops) != want {
+            return Err(Error::Proving(format!(
+                "the update chip sent {} {chip:?} ops, the statement proves {want} (a bug)",
+                chip.sent(&ops)
+            )));
+        }
     }
+    for (s, &log) in inst.op_slices.iter().zip(&inst.log_heights[1..]) {
+        traces.push(s.chip.trace(&ops, s.ops.clone(), log, &mut counter)?);
+    }
+    let mut next = 1 + inst.op_slices.len();
     let StepAir::Pad(pad) = &inst.airs[next] else {
         unreachable!("the pad AIR follows the op chips")
     };
-    traces.push(pad.trace(&pad_counts));
+    traces.push(pad.trace(&inst.pad_counts));
     next += 1;
     // Leaves in slot order: param, grad, buffers before; outputs after.
     let salts: Vec<&Salt> = c.salts_before[..1]
@@ -438,8 +533,11 @@ fn witness(
         .collect();
     let digests = match &inst.airs[next] {
         StepAir::Leaf(leaf_air) => {
-            let (leaf_trace, digests) = generate_blake3_leaf_trace(leaf_air, &leaf_inputs)?;
+            let mut bytes = ByteXorCounter::default();
+            let (leaf_trace, digests) =
+                generate_blake3_leaf_trace(leaf_air, &leaf_inputs, &mut bytes)?;
             traces.push(leaf_trace);
+            traces.push(bytes.trace());
             digests
         }
         StepAir::DevWords(d) => {
@@ -457,8 +555,7 @@ fn witness(
             counter.misses()
         )));
     }
-    traces.push(counter.u16_trace());
-    traces.extend(SmallTable::ALL.iter().map(|&t| counter.small_trace(t)));
+    traces.extend(counter.traces_for(&inst.tables)?);
     public.leaves = digests;
     Ok((public, inst, traces))
 }
@@ -466,7 +563,7 @@ fn witness(
 /// Proves one step chunk: computes the state after the step with the canonical update,
 /// hashes every chunk in-circuit, and returns the public claim and the proof.
 pub fn prove_step_chunk(chunk: &StepChunk<'_>) -> Result<(StepChunkPublic, Vec<u8>)> {
-    let (public, inst, traces) = witness(chunk, false, |_| {})?;
+    let (public, inst, traces) = witness(chunk, false, |_, _| {})?;
     let pv = public_values(&inst, &public.leaves);
     let proof = statement(&inst).prove(&traces, &pv)?;
     Ok((public, proof))
@@ -480,10 +577,29 @@ pub(crate) fn prove_tampered(
     dev: bool,
     tamper: impl FnOnce(&mut Vec<Vec<u32>>),
 ) -> Result<(StepChunkPublic, Vec<u8>)> {
-    let (public, inst, traces) = witness(chunk, dev, tamper)?;
+    let (public, inst, traces) = witness(chunk, dev, |out, _| tamper(out))?;
     let pv = public_values(&inst, &public.leaves);
     let proof = statement(&inst).prove(&traces, &pv)?;
     Ok((public, proof))
+}
+
+/// Proves a chunk (dev word sender) whose op rows `edit_ops` changes before the op chips
+/// prove them and whose AIRs and traces `edit` changes after witness generation, and verifies the proof against the edited AIRs (tests: forged op-chip
+/// rows, a table lacking a looked-up set). The edited statement gets its own kind, so
+/// the setup cache never mixes it with the honest one.
+#[cfg(test)]
+pub(crate) fn prove_edited(
+    chunk: &StepChunk<'_>,
+    tag: &str,
+    edit_ops: impl FnOnce(&mut OpRows),
+    edit: impl FnOnce(&mut [StepAir], &mut [RowMajorMatrix<Val>]),
+) -> Result<()> {
+    let (public, mut inst, mut traces) = witness(chunk, true, |_, ops| edit_ops(ops))?;
+    edit(&mut inst.airs, &mut traces);
+    inst.kind = intern(format!("{};edited={tag}", inst.kind));
+    let pv = public_values(&inst, &public.leaves);
+    let proof = statement(&inst).prove(&traces, &pv)?;
+    statement(&inst).verify(&proof, &pv, &inst.log_heights)
 }
 
 /// Verifies that `proof` proves the claim `public`.
@@ -519,6 +635,7 @@ pub fn step_layout(public: &StepChunkPublic) -> Result<Vec<(AirLayout, bool)>> {
                 StepAir::Sqrt(_) => ("fp32_sqrt", false),
                 StepAir::Pad(_) => ("op_pad", false),
                 StepAir::Leaf(_) => ("blake3_leaf", true),
+                StepAir::Bytes(_) => ("table.byte_xor", true),
                 StepAir::DevWords(_) => ("dev_words", true),
                 StepAir::U16(_) => ("table.u16", false),
                 StepAir::Small(t) => (t.table.name(), false),

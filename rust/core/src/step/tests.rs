@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::optim::{
     adamw_element, sgd_element, AdamWHyper, AdamWScalars, SgdHyper, SgdScalars, Soft,
 };
+use crate::prover::Val;
 
 const N: usize = 8;
 
@@ -358,4 +359,164 @@ fn public_bytes_reject_malformed_input() {
     let mut bad = b.clone();
     bad[0] ^= 1; // magic
     assert!(StepChunkPublic::from_bytes(&bad).is_err());
+}
+
+/// The AdamW chunk of the split tests: 8 elements send 40 or 48 adds and 48 muls, so
+/// both chips are split into two instances (2^5 rows, then 2^3 or 2^4).
+fn split_case() -> Data {
+    data(51, N, 2)
+}
+
+#[test]
+fn forged_op_in_the_second_instance_is_rejected() {
+    let d = split_case();
+    let c = chunk(adamw(0.01, 0.9, 4), 4, &d);
+    let first = 1usize << 5;
+    let mut add_instances = 0;
+    // control: the same path without a forgery verifies
+    statement::prove_edited(
+        &c,
+        "none",
+        |ops| assert!(ops.add.len() > first && ops.mul.len() > first),
+        |airs, _| add_instances = airs.iter().filter(|a| matches!(a, StepAir::Add(_))).count(),
+    )
+    .unwrap();
+    assert_eq!(add_instances, 2);
+    // The second add instance proves another (true) op than the update chip sent: its
+    // rows satisfy the add chip and the tables balance, only `FP_OP` does not.
+    let forged = statement::prove_edited(&c, "add2", |ops| ops.add[first].0 ^= 1 << 16, |_, _| {});
+    assert!(
+        forged.is_err(),
+        "a forged op in the second add instance verified"
+    );
+    let forged = statement::prove_edited(&c, "mul2", |ops| ops.mul[first + 1].1 ^= 1, |_, _| {});
+    assert!(
+        forged.is_err(),
+        "a forged op in the second mul instance verified"
+    );
+}
+
+#[test]
+fn u16_table_lacking_a_looked_up_set_is_rejected() {
+    use crate::chips::fptables::{U16Set, U16TableAir};
+    use p3_matrix::dense::RowMajorMatrix;
+    use p3_matrix::Matrix;
+
+    let d = split_case();
+    let c = chunk(adamw(0.01, 0.9, 4), 4, &d);
+    // The derived subset: what the chips look up, not the unary / BF16 sets.
+    let mut sets = None;
+    statement::prove_edited(
+        &c,
+        "none",
+        |_| {},
+        |airs, _| {
+            sets = airs.iter().find_map(|a| match a {
+                StepAir::U16(t) => Some(t.sets),
+                _ => None,
+            })
+        },
+    )
+    .unwrap();
+    let sets = sets.unwrap();
+    assert!(!sets.contains(U16Set::Gelu) && !sets.contains(U16Set::Exp));
+    assert!(!sets.is_empty() && sets.len() < U16Set::ALL.len());
+    // Drop a provided set (its column too): the lookups of it no longer balance. Three
+    // of the sets (first, a middle one, last), to keep the test short.
+    let provided: Vec<U16Set> = sets.iter().collect();
+    for drop in [
+        provided[0],
+        provided[provided.len() / 2],
+        provided[provided.len() - 1],
+    ] {
+        let res = statement::prove_edited(
+            &c,
+            &format!("drop-{drop:?}"),
+            |_| {},
+            |airs, traces| {
+                let i = airs
+                    .iter()
+                    .position(|a| matches!(a, StepAir::U16(_)))
+                    .unwrap();
+                let col = sets.column(drop).unwrap();
+                airs[i] = StepAir::U16(U16TableAir {
+                    sets: sets.without(drop),
+                });
+                let t = &traces[i];
+                let values = t
+                    .rows()
+                    .flat_map(|r| r.enumerate().filter(|&(j, _)| j != col).map(|(_, v)| v))
+                    .collect();
+                traces[i] = RowMajorMatrix::new(values, sets.len() - 1);
+            },
+        );
+        assert!(res.is_err(), "a table without {drop:?} verified");
+    }
+}
+
+#[test]
+fn missing_small_table_is_rejected() {
+    use crate::chips::fptables::{SmallTable, SmallTableAir};
+    use p3_field::PrimeCharacteristicRing;
+    use p3_matrix::dense::RowMajorMatrix;
+
+    let d = split_case();
+    let c = chunk(adamw(0.01, 0.9, 4), 4, &d);
+    let mut used = Vec::new();
+    statement::prove_edited(
+        &c,
+        "none",
+        |_| {},
+        |airs, _| {
+            used = airs
+                .iter()
+                .filter_map(|a| match a {
+                    StepAir::Small(t) => Some(t.table),
+                    _ => None,
+                })
+                .collect()
+        },
+    )
+    .unwrap();
+    // FP32 chips never look up the BF16 product tables.
+    assert!(!used.contains(&SmallTable::Macq) && !used.contains(&SmallTable::Mulq));
+    assert!(used.contains(&SmallTable::Shift));
+    // Replace a used table by an unused one of the same height: its lookups miss.
+    let mut swapped = 0;
+    for &t in &used {
+        let Some(other) = SmallTable::ALL
+            .into_iter()
+            .find(|u| !used.contains(u) && u.log_height() == t.log_height())
+        else {
+            continue;
+        };
+        let res = statement::prove_edited(
+            &c,
+            &format!("swap-{}", t.name()),
+            |_| {},
+            |airs, traces| {
+                let i = airs
+                    .iter()
+                    .position(|a| matches!(a, StepAir::Small(s) if s.table == t))
+                    .unwrap();
+                airs[i] = StepAir::Small(SmallTableAir { table: other });
+                traces[i] = RowMajorMatrix::new(Val::zero_vec(1 << t.log_height()), 1);
+            },
+        );
+        assert!(res.is_err(), "a statement without {} verified", t.name());
+        swapped += 1;
+    }
+    assert!(swapped > 0);
+}
+
+#[test]
+fn proof_for_one_n_does_not_verify_as_another() {
+    let d = data(61, N, 2);
+    let c = chunk(adamw(0.01, 0.9, 4), 4, &d);
+    let (public, proof) = honest(&c);
+    for n in [N - 1, N + 1, 2 * N, 5 * N] {
+        let mut p = public.clone();
+        p.n = n;
+        rejected(&p, &proof, &format!("n = {n}"));
+    }
 }

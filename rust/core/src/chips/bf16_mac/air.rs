@@ -1,6 +1,6 @@
 use core::borrow::Borrow;
 
-use p3_air::{Air, BaseAir, WindowAccess};
+use p3_air::{Air, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
@@ -8,7 +8,7 @@ use super::columns::{Bf16MacCols, NUM_BF16_MAC_COLS};
 use crate::chips::addcore::{eval_add_core, xor, Operand2};
 use crate::chips::fptables::content::{TAG_BF16N, TAG_MACQ, TAG_VR};
 use crate::chips::fptables::{lookup, OpCode};
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_chip_base_air, OpIo};
 
 /// `c = fp32_add(acc, bf16_mul_f32(a, b))` in one row: the BF16 x BF16 product is exact
 /// (16 significant bits), so it enters the adder core as an exact operand and the MAC
@@ -21,26 +21,7 @@ pub struct Bf16MacAir {
     pub io: OpIo,
 }
 
-impl<F: Field> BaseAir<F> for Bf16MacAir {
-    fn width(&self) -> usize {
-        NUM_BF16_MAC_COLS
-    }
-    fn num_public_values(&self) -> usize {
-        self.io.num_public_values()
-    }
-    fn num_periodic_columns(&self) -> usize {
-        self.io.num_periodic_columns()
-    }
-    fn periodic_columns(&self) -> Vec<Vec<F>> {
-        self.io.periodic_columns()
-    }
-    fn periodic_values(&self, row: usize) -> Vec<F> {
-        self.io.periodic_values(row)
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        Vec::new()
-    }
-}
+op_chip_base_air!(Bf16MacAir, NUM_BF16_MAC_COLS);
 
 impl<AB: InteractionBuilder> Air<AB> for Bf16MacAir
 where

@@ -1,6 +1,6 @@
 use core::borrow::Borrow;
 
-use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_air::{Air, AirBuilder, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
@@ -8,7 +8,7 @@ use super::columns::{Bf16MulCols, NUM_BF16_MUL_COLS};
 use crate::chips::addcore::xor;
 use crate::chips::fptables::content::{TAG_BF16N, TAG_MULQ, TAG_VR};
 use crate::chips::fptables::{lookup, OpCode};
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_chip_base_air, OpIo};
 
 /// `c = bf16_mul_f32(a, b)`: the exact product of two BF16 values rounded to FP32 (it
 /// only rounds below 2^-126, to the subnormal grid, and overflows at 2^128).
@@ -18,26 +18,7 @@ pub struct Bf16MulAir {
     pub io: OpIo,
 }
 
-impl<F: Field> BaseAir<F> for Bf16MulAir {
-    fn width(&self) -> usize {
-        NUM_BF16_MUL_COLS
-    }
-    fn num_public_values(&self) -> usize {
-        self.io.num_public_values()
-    }
-    fn num_periodic_columns(&self) -> usize {
-        self.io.num_periodic_columns()
-    }
-    fn periodic_columns(&self) -> Vec<Vec<F>> {
-        self.io.periodic_columns()
-    }
-    fn periodic_values(&self, row: usize) -> Vec<F> {
-        self.io.periodic_values(row)
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        Vec::new()
-    }
-}
+op_chip_base_air!(Bf16MulAir, NUM_BF16_MUL_COLS);
 
 impl<AB: InteractionBuilder> Air<AB> for Bf16MulAir
 where

@@ -1,13 +1,13 @@
 use core::borrow::Borrow;
 
-use p3_air::{Air, BaseAir, WindowAccess};
+use p3_air::{Air, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use super::columns::{Bf16UnaryCols, NUM_BF16_UNARY_COLS};
 use crate::chips::fptables::content::TAG_UNARY;
 use crate::chips::fptables::{lookup, OpCode};
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_chip_base_air, OpIo};
 
 /// `y = f(x)` for the BF16 unary functions: one table lookup per op.
 #[derive(Clone, Debug)]
@@ -16,26 +16,7 @@ pub struct Bf16UnaryAir {
     pub io: OpIo,
 }
 
-impl<F: Field> BaseAir<F> for Bf16UnaryAir {
-    fn width(&self) -> usize {
-        NUM_BF16_UNARY_COLS
-    }
-    fn num_public_values(&self) -> usize {
-        self.io.num_public_values()
-    }
-    fn num_periodic_columns(&self) -> usize {
-        self.io.num_periodic_columns()
-    }
-    fn periodic_columns(&self) -> Vec<Vec<F>> {
-        self.io.periodic_columns()
-    }
-    fn periodic_values(&self, row: usize) -> Vec<F> {
-        self.io.periodic_values(row)
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        Vec::new()
-    }
-}
+op_chip_base_air!(Bf16UnaryAir, NUM_BF16_UNARY_COLS);
 
 impl<AB: InteractionBuilder> Air<AB> for Bf16UnaryAir
 where

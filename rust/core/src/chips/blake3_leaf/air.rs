@@ -1,17 +1,17 @@
 use core::borrow::Borrow;
 use std::sync::Arc;
 
-use p3_air::utils::{add2, add3, xor_32_shift};
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 
-use super::columns::{Blake3LeafCols, StateCols, LIMBS, NUM_BLAKE3_LEAF_COLS, NUM_SCHEDULE_COLS};
-use super::schedule::Schedule;
-use super::{
-    g_indices, permute, tag_words, CV_WORDS, DIGEST_LIMBS, IV, PREFIX_WORDS, PUBLIC_PER_LEAF,
+use super::columns::{
+    Blake3LeafCols, HalfCols, BYTES, LIMBS, NUM_BLAKE3_LEAF_COLS, NUM_SCHEDULE_COLS,
 };
+use super::schedule::Schedule;
+use super::{g_indices, permute, tag_words, DIGEST_LIMBS, IV, PREFIX_WORDS, PUBLIC_PER_LEAF};
 use crate::chips::bus::{BLAKE3_CV, LEAF_WORD};
+use crate::chips::byte_xor::{lookup_byte, Flavour};
 use crate::error::Result;
 
 /// Proves the BLAKE3 compressions of `k` salted leaves (see the module docs). Built from
@@ -23,7 +23,8 @@ pub struct Blake3LeafAir {
 
 impl Blake3LeafAir {
     /// The AIR for chunks of `lens` bytes (each a positive multiple of 4, at most
-    /// 64 KiB; 1 to [`super::MAX_LEAVES`] leaves). Other lengths: [`crate::Error::InvalidInput`].
+    /// 64 KiB; 1 to [`super::MAX_LEAVES`] leaves). Other lengths:
+    /// [`crate::Error::InvalidInput`].
     pub fn new(lens: &[usize]) -> Result<Self> {
         Ok(Self {
             schedule: Arc::new(Schedule::new(lens)?),
@@ -98,6 +99,8 @@ impl<F: Field> BaseAir<F> for Blake3LeafAir {
     fn main_next_row_columns(&self) -> Vec<usize> {
         Vec::new()
     }
+    // Degree 3 (the carry polynomials) buys four quotient chunks, which lets the
+    // prover pack three byte lookups per LogUp column.
     fn max_constraint_degree(&self) -> Option<usize> {
         Some(3)
     }
@@ -105,56 +108,144 @@ impl<F: Field> BaseAir<F> for Blake3LeafAir {
 
 type Ex<AB> = <AB as AirBuilder>::Expr;
 
-/// `sum_i x_i 2^i` as a flat sum. (`pack_bits_le` doubles its accumulator, which as a
-/// symbolic expression references it twice per bit: bus tuples built that way take
-/// 2^16 steps to resolve per limb when the LogUp columns are generated.)
-fn pack<AB: AirBuilder>(bits: impl IntoIterator<Item = Ex<AB>>) -> Ex<AB> {
-    bits.into_iter()
-        .enumerate()
-        .map(|(i, b)| b * Ex::<AB>::from_u32(1 << i))
-        .sum()
+/// A state word: its limbs, and its bytes where they exist (words that are only added
+/// before being overwritten have none).
+#[derive(Clone)]
+struct Word<E> {
+    limbs: [E; LIMBS],
+    bytes: Option<[E; BYTES]>,
 }
 
-/// `[lo16, hi16]` of a word given as bits.
-fn limbs<AB: AirBuilder>(bits: &[AB::Var; 32]) -> [Ex<AB>; LIMBS] {
-    [
-        pack::<AB>(bits[..16].iter().map(|&b| b.into())),
-        pack::<AB>(bits[16..].iter().map(|&b| b.into())),
-    ]
+fn from_bytes<E: PrimeCharacteristicRing + Clone>(b: [E; BYTES]) -> Word<E> {
+    let k = E::from_u32(256);
+    Word {
+        limbs: [
+            b[0].clone() + b[1].clone() * k.clone(),
+            b[2].clone() + b[3].clone() * k,
+        ],
+        bytes: Some(b),
+    }
 }
 
-/// `[lo16, hi16]` of a word given as limbs.
-fn limb_exprs<AB: AirBuilder>(l: &[AB::Var; LIMBS]) -> [Ex<AB>; LIMBS] {
-    [l[0].into(), l[1].into()]
+fn from_limbs<E>(l: [E; LIMBS]) -> Word<E> {
+    Word {
+        limbs: l,
+        bytes: None,
+    }
 }
 
-/// The `(a, b, c, d)` words of G function `j` (0..4 columns, 4..8 diagonals) in `s`.
-type GWords<'a, T> = (&'a [T; LIMBS], &'a [T; 32], &'a [T; LIMBS], &'a [T; 32]);
-
-fn g_words<T>(s: &StateCols<T>, j: usize) -> GWords<'_, T> {
-    let [a, b, c, d] = g_indices(j);
-    (&s.row0[a], &s.row1[b - 4], &s.row2[c - 8], &s.row3[d - 12])
+fn constant<E: PrimeCharacteristicRing>(x: u32) -> Word<E> {
+    from_bytes(x.to_le_bytes().map(|b| E::from_u8(b)))
 }
 
-/// Half a G function from `inp` to `out` with message word `m`:
-/// `a' = a + b + m`, `d' = (d ^ a') >>> r1`, `c' = c + d'`, `b' = (b ^ c') >>> r2`
-/// with `(r1, r2) = (16, 12)` or `(8, 7)`. The xor-rotates are checked as
-/// `a' = d ^ (d' <<< r1)` and `c' = b ^ (b' <<< r2)`, which also range-check `a'`, `c'`
-/// (limbs) and `d'`, `b'` (booleans), given that the inputs are in range.
-fn eval_half_g<AB: AirBuilder>(
+fn vars<AB: AirBuilder, const N: usize>(v: &[AB::Var; N]) -> [Ex<AB>; N] {
+    v.map(Into::into)
+}
+
+fn bytes_of<E: Clone>(w: &Word<E>) -> [E; BYTES] {
+    w.bytes
+        .clone()
+        .expect("every word that is xored was written as bytes")
+}
+
+/// `sum(ins) = out + 2^16 c0` (low limbs), `sum(ins) + c0 = out + 2^16 c1` (high limbs):
+/// `out = sum(ins) mod 2^32` given 16-bit limbs, with `c_i` in `{0, .., ins - 1}`.
+fn eval_add<AB: AirBuilder>(
     builder: &mut AB,
-    inp: GWords<'_, AB::Var>,
-    out: GWords<'_, AB::Var>,
-    m: &[Ex<AB>; LIMBS],
-    second: bool,
+    ins: &[&[Ex<AB>; LIMBS]],
+    out: &[Ex<AB>; LIMBS],
+    carry: &[AB::Var; LIMBS],
 ) {
-    let (r1, r2) = if second { (8, 7) } else { (16, 12) };
-    let (a, b, c, d) = inp;
-    let (a1, b1, c1, d1) = out;
-    add3(builder, a1, a, &limbs::<AB>(b), m);
-    xor_32_shift(builder, a1, d, d1, r1);
-    add2(builder, c1, c, &limbs::<AB>(d1));
-    xor_32_shift(builder, c1, b, b1, r2);
+    let base = Ex::<AB>::from_u32(1 << 16);
+    let lo: Ex<AB> = ins.iter().map(|w| w[0].clone()).sum();
+    let hi: Ex<AB> = ins.iter().map(|w| w[1].clone()).sum();
+    builder.assert_eq(lo, out[0].clone() + carry[0].into() * base.clone());
+    builder.assert_eq(
+        hi + carry[0].into(),
+        out[1].clone() + carry[1].into() * base,
+    );
+    for &c in carry {
+        let c: Ex<AB> = c.into();
+        if ins.len() == 3 {
+            // c (c - 1) (c - 2) = 0
+            builder.assert_zero(c.clone() * (c.clone() - Ex::<AB>::ONE) * (c - Ex::<AB>::TWO));
+        } else {
+            builder.assert_bool(c);
+        }
+    }
+}
+
+/// Half a G function on the state `v` at `idx` with message word `m` (see
+/// [`HalfCols`]): two additions, an `XOR` lookup per byte of `d ^ a'` (a byte rotation
+/// gives `d'`), a `NIB` (`r2 = 12`) or `B7` (`r2 = 7`) lookup per byte of `b ^ c'`, whose
+/// split makes `b'` linear:
+///
+/// ```text
+/// (z >>> 12)_i = hi4(z_{i+1}) + 16 lo4(z_{i+2})      (z >>> 7)_i = top1(z_i) + 2 low7(z_{i+1})
+/// ```
+fn eval_half<AB: InteractionBuilder>(
+    builder: &mut AB,
+    v: &mut [Word<Ex<AB>>; 16],
+    idx: [usize; 4],
+    m: &Word<Ex<AB>>,
+    second: bool,
+    h: &HalfCols<AB::Var>,
+) {
+    let [ia, ib, ic, id] = idx;
+    let k = |x: u32| Ex::<AB>::from_u32(x);
+    // a' = a + b + m
+    let a1 = from_bytes(vars::<AB, BYTES>(&h.a));
+    eval_add(
+        builder,
+        &[&v[ia].limbs, &v[ib].limbs, &m.limbs],
+        &a1.limbs,
+        &h.a_carry,
+    );
+    // z = d ^ a'; d' = z >>> 16 or z >>> 8 (byte rotations)
+    let d = bytes_of(&v[id]);
+    let a1b = bytes_of(&a1);
+    for i in 0..BYTES {
+        lookup_byte(
+            builder,
+            Flavour::Xor,
+            [d[i].clone(), a1b[i].clone(), h.d[i].into(), k(0)],
+        );
+    }
+    let shift = if second { 1 } else { 2 };
+    let d1 = from_bytes(core::array::from_fn(|i| h.d[(i + shift) % BYTES].into()));
+    // c' = c + d'
+    let c1 = from_bytes(vars::<AB, BYTES>(&h.c));
+    eval_add(builder, &[&v[ic].limbs, &d1.limbs], &c1.limbs, &h.c_carry);
+    // z = b ^ c', split; b' = z >>> 12 or z >>> 7
+    let b = bytes_of(&v[ib]);
+    let c1b = bytes_of(&c1);
+    let flavour = if second { Flavour::B7 } else { Flavour::Nib };
+    for i in 0..BYTES {
+        lookup_byte(
+            builder,
+            flavour,
+            [
+                b[i].clone(),
+                c1b[i].clone(),
+                h.b[i].into(),
+                h.b[BYTES + i].into(),
+            ],
+        );
+    }
+    let (lo, hi) = (&h.b[..BYTES], &h.b[BYTES..]);
+    let b1 = from_bytes(core::array::from_fn(|i| {
+        if second {
+            // top1(z_i) + 2 low7(z_{i+1})
+            hi[i].into() + lo[(i + 1) % BYTES].into() * k(2)
+        } else {
+            // hi4(z_{i+1}) + 16 lo4(z_{i+2})
+            hi[(i + 1) % BYTES].into() + lo[(i + 2) % BYTES].into() * k(16)
+        }
+    }));
+    v[ia] = a1;
+    v[id] = d1;
+    v[ic] = c1;
+    v[ib] = b1;
 }
 
 impl<AB: InteractionBuilder> Air<AB> for Blake3LeafAir
@@ -179,116 +270,97 @@ where
             builder.assert_eq(row[c], periodic[c].clone());
         }
 
-        // bits are bits (the round helpers check their own outputs)
-        for w in local
-            .msg
-            .iter()
-            .chain(&local.cv_hi)
-            .chain(&local.params)
-            .chain(&local.out_lo)
-        {
-            builder.assert_bools(*w);
-        }
-
-        // initial state row 2 = IV[0..4]
-        for (l, &iv) in local.iv_row.iter().zip(&IV[..4]) {
-            builder.assert_eq(l[0], k(iv & 0xFFFF));
-            builder.assert_eq(l[1], k(iv >> 16));
-        }
-        // initial state row 3 = counter (< 2^16), 0, block_len, flags
-        let params = local.params.map(|w| limbs::<AB>(&w));
-        let expect: [[Ex<AB>; 2]; 4] = [
-            [s.counter.into(), k(0)],
-            [k(0), k(0)],
-            [s.block_len.into(), k(0)],
-            [s.flags.into(), k(0)],
-        ];
-        for (got, want) in params.into_iter().zip(expect) {
-            for (g, w) in got.into_iter().zip(want) {
-                builder.assert_eq(g, w);
-            }
-        }
-
         // input chaining value: IV where the schedule says so (else received below)
-        let cv_in: Vec<[Ex<AB>; LIMBS]> = local
+        let cv: Vec<Word<Ex<AB>>> = local
             .cv_lo
             .iter()
-            .map(limb_exprs::<AB>)
-            .chain(local.cv_hi.iter().map(limbs::<AB>))
+            .map(|l| from_limbs(vars::<AB, LIMBS>(l)))
+            .chain(local.cv_hi.iter().map(|b| from_bytes(vars::<AB, BYTES>(b))))
             .collect();
-        for (l, &iv) in cv_in.iter().zip(&IV) {
-            builder.when(s.iv).assert_eq(l[0].clone(), k(iv & 0xFFFF));
-            builder.when(s.iv).assert_eq(l[1].clone(), k(iv >> 16));
+        for (w, &iv) in cv.iter().zip(&IV) {
+            builder
+                .when(s.iv)
+                .assert_eq(w.limbs[0].clone(), k(iv & 0xFFFF));
+            builder
+                .when(s.iv)
+                .assert_eq(w.limbs[1].clone(), k(iv >> 16));
         }
 
-        // message: tag words on a first block; zero past the end of the message:
-        // zero_i = real - send_i - parent - first [i < 12]
-        let msg: Vec<[Ex<AB>; LIMBS]> = local.msg.iter().map(limbs::<AB>).collect();
+        // message: 16-bit limbs (R16 lookups); tag words on a first block; zero past
+        // the end of the message: zero_i = real - send_i - parent - first [i < 12]
+        let msg: Vec<Word<Ex<AB>>> = local
+            .msg
+            .iter()
+            .map(|l| from_limbs(vars::<AB, LIMBS>(l)))
+            .collect();
+        for &l in local.msg.iter().flatten() {
+            lookup_byte(builder, Flavour::R16, [l.into(), k(0), k(0), k(0)]);
+        }
         for (m, t) in msg.iter().zip(tag_words()) {
-            builder.when(s.first).assert_eq(m[0].clone(), k(t & 0xFFFF));
-            builder.when(s.first).assert_eq(m[1].clone(), k(t >> 16));
+            builder
+                .when(s.first)
+                .assert_eq(m.limbs[0].clone(), k(t & 0xFFFF));
+            builder
+                .when(s.first)
+                .assert_eq(m.limbs[1].clone(), k(t >> 16));
         }
         for (i, m) in msg.iter().enumerate() {
             let mut zero = s.real.into() - s.send[i].into() - s.parent.into();
             if i < PREFIX_WORDS {
                 zero -= s.first.into();
             }
-            builder.when(zero.clone()).assert_zero(m[0].clone());
-            builder.when(zero).assert_zero(m[1].clone());
+            builder.when(zero.clone()).assert_zero(m.limbs[0].clone());
+            builder.when(zero).assert_zero(m.limbs[1].clone());
         }
 
-        // seven rounds from v = cv || IV[0..4] || params, permuting the message between
-        let init = StateCols {
-            row0: local.cv_lo,
-            row1: local.cv_hi,
-            row2: local.iv_row,
-            row3: local.params,
-        };
-        let mut m: [[Ex<AB>; LIMBS]; 16] = core::array::from_fn(|i| msg[i].clone());
-        let mut state = &init;
+        // v = cv || IV[0..4] || counter, 0, block_len, flags (each below 2^8: public
+        // schedule values, so their bytes are themselves)
+        let mut v: [Word<Ex<AB>>; 16] = core::array::from_fn(|i| match i {
+            0..=7 => cv[i].clone(),
+            8..=11 => constant(IV[i - 8]),
+            _ => {
+                let low: Ex<AB> = match i {
+                    12 => s.counter.into(),
+                    13 => k(0),
+                    14 => s.block_len.into(),
+                    _ => s.flags.into(),
+                };
+                from_bytes([low, k(0), k(0), k(0)])
+            }
+        });
+
+        // seven rounds, permuting the message between
+        let mut m: [Word<Ex<AB>>; 16] = core::array::from_fn(|i| msg[i].clone());
         for rd in &local.rounds {
-            let steps = [
-                (state, &rd.col_half, 0, false),
-                (&rd.col_half, &rd.col_out, 0, true),
-                (&rd.col_out, &rd.diag_half, 4, false),
-                (&rd.diag_half, &rd.out, 4, true),
-            ];
-            for (inp, out, base, second) in steps {
-                for i in 0..4 {
+            for (step, (base, second)) in [(0, false), (0, true), (4, false), (4, true)]
+                .into_iter()
+                .enumerate()
+            {
+                for (i, h) in rd[step].iter().enumerate() {
                     let j = base + i;
-                    let mj = &m[2 * j + second as usize];
-                    eval_half_g(builder, g_words(inp, j), g_words(out, j), mj, second);
+                    let mj = m[2 * j + second as usize].clone();
+                    eval_half(builder, &mut v, g_indices(j), &mj, second, h);
                 }
             }
             m = permute(&m);
-            state = &rd.out;
         }
 
-        // output words: out_i = v_i ^ v_{i+8}; i < 4 through the bits of row 2,
-        // i >= 4 directly from the bits of rows 1 and 3
-        for i in 0..4 {
-            let l = limbs::<AB>(&local.row2_bits[i]);
-            builder.assert_eq(state.row2[i][0], l[0].clone());
-            builder.assert_eq(state.row2[i][1], l[1].clone());
-            // row0_i = out_i ^ row2_i  <=>  out_i = row0_i ^ row2_i
-            xor_32_shift(
-                builder,
-                &state.row0[i],
-                &local.out_lo[i],
-                &local.row2_bits[i],
-                0,
-            );
+        // output words: out_i = v_i ^ v_{i+8}, byte by byte
+        for (i, o) in local.out.iter().enumerate() {
+            let (x, y) = (bytes_of(&v[i]), bytes_of(&v[i + 8]));
+            for j in 0..BYTES {
+                lookup_byte(
+                    builder,
+                    Flavour::Xor,
+                    [x[j].clone(), y[j].clone(), o[j].into(), k(0)],
+                );
+            }
         }
-        let mut out: Vec<Ex<AB>> = Vec::with_capacity(2 * CV_WORDS);
-        for w in &local.out_lo {
-            out.extend(limbs::<AB>(w));
-        }
-        for i in 0..4 {
-            let x: [Ex<AB>; 32] =
-                core::array::from_fn(|b| state.row1[i][b].into().xor(&state.row3[i][b].into()));
-            out.push(pack::<AB>(x[..16].iter().cloned()));
-            out.push(pack::<AB>(x[16..].iter().cloned()));
-        }
+        let out: Vec<Ex<AB>> = local
+            .out
+            .iter()
+            .flat_map(|o| from_bytes(vars::<AB, BYTES>(o)).limbs)
+            .collect();
 
         // root rows: output = the leaf's public digest
         for (slot, sel) in periodic[NUM_SCHEDULE_COLS..].iter().enumerate() {
@@ -310,13 +382,13 @@ where
             with_id(s.out_id, &out),
             Count::bounded(s.send_out.into(), 1),
         );
-        let cv_flat: Vec<Ex<AB>> = cv_in.iter().flat_map(|l| l.iter().cloned()).collect();
+        let cv_flat: Vec<Ex<AB>> = cv.iter().flat_map(|w| w.limbs.clone()).collect();
         BLAKE3_CV.receive(
             builder,
             with_id(s.in_id, &cv_flat),
             Count::bounded(s.real.into() - s.iv.into(), 1),
         );
-        let msg_flat: Vec<Ex<AB>> = msg.iter().flat_map(|l| l.iter().cloned()).collect();
+        let msg_flat: Vec<Ex<AB>> = msg.iter().flat_map(|w| w.limbs.clone()).collect();
         BLAKE3_CV.receive(
             builder,
             with_id(s.left_id, &msg_flat[..16]),
@@ -333,7 +405,7 @@ where
             let idx = s.wbase.into() + k(i as u32) - k(PREFIX_WORDS as u32);
             LEAF_WORD.send(
                 builder,
-                [s.slot.into(), idx, w[0].clone(), w[1].clone()],
+                [s.slot.into(), idx, w.limbs[0].clone(), w.limbs[1].clone()],
                 Count::bounded(s.send[i].into(), 1),
             );
         }

@@ -1,11 +1,9 @@
-//! Column layout of [`super::Blake3LeafAir`]: one BLAKE3 compression per row.
+//! Column layout of [`super::Blake3LeafAir`]: one BLAKE3 compression per row,
+//! words as bytes (xored through the byte table) or 16-bit limbs (only added).
 
 use core::mem::size_of;
 
 use crate::chips::fptables::columns::impl_borrow;
-
-/// Words per 16-bit-limb pair.
-pub const LIMBS: usize = 2;
 
 /// The public block schedule of a row. Every field equals the periodic column of the
 /// same index on every row (the verifier computes those from the chunk lengths), so the
@@ -51,35 +49,39 @@ pub const NUM_SCHEDULE_COLS: usize = size_of::<ScheduleCols<u8>>();
 
 impl_borrow!(ScheduleCols, NUM_SCHEDULE_COLS);
 
-/// A BLAKE3 state `v[0..16]` as a 4x4 matrix: rows 0 and 2 (the `a` and `c` words of
-/// the G function) as 16-bit limbs, rows 1 and 3 (`b`, `d`, the words that get rotated)
-/// as bits, little-endian.
+/// Limbs (16 bits) of a word.
+pub const LIMBS: usize = 2;
+/// Bytes of a word.
+pub const BYTES: usize = 4;
+
+/// Half a G function, `(r1, r2) = (16, 12)` (first half) or `(8, 7)` (second half):
+///
+/// ```text
+/// a' = a + b + m        d' = (d ^ a') >>> r1
+/// c' = c + d'           b' = (b ^ c') >>> r2
+/// ```
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct StateCols<T> {
-    /// `v[0..4]`, limbs.
-    pub row0: [[T; LIMBS]; 4],
-    /// `v[4..8]`, bits.
-    pub row1: [[T; 32]; 4],
-    /// `v[8..12]`, limbs.
-    pub row2: [[T; LIMBS]; 4],
-    /// `v[12..16]`, bits.
-    pub row3: [[T; 32]; 4],
+pub struct HalfCols<T> {
+    /// Bytes of `a'`.
+    pub a: [T; BYTES],
+    /// Carries of `a + b + m` out of the low and high limbs, in `{0, 1, 2}`.
+    pub a_carry: [T; LIMBS],
+    /// Bytes of `d ^ a'` (`XOR` lookups); `d'` is a byte rotation of them.
+    pub d: [T; BYTES],
+    /// Bytes of `c'`.
+    pub c: [T; BYTES],
+    /// Carries of `c + d'`, boolean.
+    pub c_carry: [T; LIMBS],
+    /// The bytes `z_i` of `b ^ c'` split: first half `[lo4(z_i); 4], [hi4(z_i); 4]`
+    /// (`NIB` lookups), second half `[low7(z_i); 4], [top1(z_i); 4]` (`B7` lookups).
+    /// `b'` is linear in them.
+    pub b: [T; 2 * BYTES],
 }
 
-/// One round: column step (half G, full G), then diagonal step (half G, full G).
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct RoundCols<T> {
-    /// After the first half of the four column G functions.
-    pub col_half: StateCols<T>,
-    /// After the column step.
-    pub col_out: StateCols<T>,
-    /// After the first half of the four diagonal G functions.
-    pub diag_half: StateCols<T>,
-    /// After the round (input of the next round).
-    pub out: StateCols<T>,
-}
+/// One round: four steps (column halves, column second halves, diagonal halves,
+/// diagonal second halves) of four half G functions each.
+pub type RoundCols<T> = [[HalfCols<T>; 4]; 4];
 
 /// Columns of [`super::Blake3LeafAir`].
 #[repr(C)]
@@ -87,23 +89,18 @@ pub struct RoundCols<T> {
 pub struct Blake3LeafCols<T> {
     /// The public schedule (mirrors the periodic columns).
     pub sched: ScheduleCols<T>,
-    /// The 16 message words of the block, bits (boolean: range-checks every limb).
-    pub msg: [[T; 32]; 16],
-    /// Input chaining value words 0..4 (state row 0), limbs.
+    /// The 16 message words as limbs (`R16` lookups).
+    pub msg: [[T; LIMBS]; 16],
+    /// Input chaining value words 0..4 (state row 0, only added), limbs: the IV or
+    /// received on the CV bus from a range-checked sender.
     pub cv_lo: [[T; LIMBS]; 4],
-    /// Input chaining value words 4..8 (state row 1), bits.
-    pub cv_hi: [[T; 32]; 4],
-    /// Initial state row 2: `IV[0..4]`, limbs.
-    pub iv_row: [[T; LIMBS]; 4],
-    /// Initial state row 3: counter low, counter high, block length, flags; bits.
-    pub params: [[T; 32]; 4],
+    /// Input chaining value words 4..8 (state row 1), bytes (range-checked by the
+    /// first round's `NIB` lookups).
+    pub cv_hi: [[T; BYTES]; 4],
     /// The seven rounds.
     pub rounds: [RoundCols<T>; 7],
-    /// Bits of the final state row 2 (`v[8..12]`).
-    pub row2_bits: [[T; 32]; 4],
-    /// Output words 0..4 (`v[i] ^ v[i + 8]`), bits. Output words 4..8 are the xor of
-    /// the final rows 1 and 3, already bits, so they need no columns.
-    pub out_lo: [[T; 32]; 4],
+    /// Output words `v_i ^ v_{i+8}`, bytes (`XOR` lookups).
+    pub out: [[T; BYTES]; 8],
 }
 
 /// Width of [`Blake3LeafCols`].

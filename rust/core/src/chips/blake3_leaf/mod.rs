@@ -4,15 +4,32 @@
 //! leaf = BLAKE3("zkattest.leaf.v1" || salt || chunk)     (salt private)
 //! ```
 //!
-//! for a batch of `k` leaves (issue #6). One BLAKE3 compression per row:
+//! for a batch of `k` leaves (issue #6). One BLAKE3 compression per row, 2,806 main
+//! columns (the bit-decomposed `p3-blake3-air` layout took 8,686):
 //!
-//! 1. **Compression.** The state is a 4x4 word matrix; the `a` and `c` rows are kept as
-//!    16-bit limbs (they are only added), the `b` and `d` rows as bits (they are xored
-//!    and rotated). Each half of a G function costs one limb addition (checked mod 2^32
-//!    with a small carry polynomial) and one xor-rotate (checked bitwise against the
-//!    limbs of the other operand), as in Plonky3's `p3-blake3-air`, whose arithmetic
-//!    helpers (`p3_air::utils::{add2, add3, xor_32_shift}`) the chip uses. Message words
-//!    are bits, which range-checks every limb that enters an addition.
+//! 1. **Compression.** Words that are xored are kept as 4 bytes, words that are only
+//!    added (the message, CV words 0..4) as two 16-bit limbs. Per half G function
+//!    (`a' = a + b + m`, `d' = (d ^ a') >>> r1`, `c' = c + d'`, `b' = (b ^ c') >>> r2`,
+//!    [`HalfCols`], 24 columns):
+//!    - additions mod 2^32 in 16-bit halves, `lo(a) + lo(b) + lo(m) = lo(a') + 2^16 c0`,
+//!      `hi(a) + hi(b) + hi(m) + c0 = hi(a') + 2^16 c1`, carries in `{0, 1, 2}` (a cubic;
+//!      boolean for the two-operand `c'`); BabyBear (p < 2^31) could not hold 32-bit sums;
+//!    - xors through the byte table [`crate::chips::byte_xor`] on the
+//!      [`BYTE_XOR`](crate::chips::bus::BYTE_XOR) bus, one lookup per byte: `XOR` for
+//!      `d ^ a'` (rotations by 16 and 8 are byte permutations, free), `NIB` for `b ^ c'`
+//!      in the first half (the nibble split makes the rotation by 12 linear:
+//!      `(z >>> 12)_i = hi4(z_{i+1}) + 16 lo4(z_{i+2})`), `B7` in the second half
+//!      (`(z >>> 7)_i = top1(z_i) + 2 low7(z_{i+1})`);
+//!    - ranges: every byte column enters a byte lookup as an operand or a result (the
+//!      `a'`, `c'`, xor and output bytes, CV words 4..8 in the first round's `NIB`
+//!      lookups); message limbs go through `R16` lookups; CV words 0..4 are the IV or
+//!      received from a compression whose output bytes are range-checked; `b'` and `d'`
+//!      are sums of table outputs. So every limb that enters an addition is 16 bits and
+//!      the additions are exact mod 2^32.
+//!
+//!    960 byte lookups per row (896 in the rounds, 32 for the output, 32 `R16`), which
+//!    the prover packs three per LogUp column (degree-3 constraints): 329 extension
+//!    columns with the chaining and word buses.
 //! 2. **Schedule.** Which row is which block of which BLAKE3 chunk or parent node, and its
 //!    counter, block length and flags, follow from the public chunk lengths alone
 //!    ([`schedule`]): periodic columns the verifier computes, mirrored by main columns
@@ -34,7 +51,9 @@
 //! length in words (it binds the schedule into the Fiat-Shamir transcript, which does not
 //! observe periodic columns).
 //!
-//! Use at most one [`Blake3LeafAir`] per statement: the CV bus ids are unique within one.
+//! Use at most one [`Blake3LeafAir`] per statement: the CV bus ids are unique within one;
+//! the statement needs a [`ByteXorTableAir`](crate::chips::byte_xor::ByteXorTableAir)
+//! whose multiplicities [`generate_blake3_leaf_trace`] counts.
 
 mod air;
 mod columns;
@@ -47,7 +66,9 @@ mod words;
 mod tests;
 
 pub use air::Blake3LeafAir;
-pub use columns::{Blake3LeafCols, ScheduleCols, NUM_BLAKE3_LEAF_COLS, NUM_SCHEDULE_COLS};
+pub use columns::{
+    Blake3LeafCols, HalfCols, ScheduleCols, NUM_BLAKE3_LEAF_COLS, NUM_SCHEDULE_COLS,
+};
 pub use statement::{
     prove_leaves, prove_leaves_public, verify_leaves, verify_leaves_public, LEAVES_KIND,
     LEAVES_PUBLIC_KIND,
@@ -87,6 +108,9 @@ impl LeafInput {
 
 /// Largest chunk the chip proves, in bytes (the default commitment chunk size).
 pub const MAX_LEAF_CHUNK_BYTES: usize = crate::commit::domain::DEFAULT_CHUNK_SIZE;
+
+// State row 3 holds the counter, block length and flags as single bytes.
+const _: () = assert!((PREFIX_WORDS * 4 + MAX_LEAF_CHUNK_BYTES).div_ceil(CHUNK_LEN) <= 256);
 /// Largest number of leaves in one statement (each costs a periodic selector column).
 pub const MAX_LEAVES: usize = 64;
 /// Largest trace height (log2) of the chip.

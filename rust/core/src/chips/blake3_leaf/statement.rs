@@ -1,5 +1,5 @@
-//! Standalone leaf statements (tests, benchmarks): the leaf chip plus a
-//! [`LeafWordsAir`] receiver that closes the word bus.
+//! Standalone leaf statements (tests, benchmarks): the leaf chip, a [`LeafWordsAir`]
+//! receiver that closes the word bus, and the byte table.
 
 use p3_matrix::dense::RowMajorMatrix;
 
@@ -8,6 +8,7 @@ use super::trace::generate_blake3_leaf_trace;
 use super::words::LeafWordsAir;
 use super::{digest_limbs, LeafInput, DIGEST_LIMBS};
 use crate::air_enum;
+use crate::chips::byte_xor::{ByteXorCounter, ByteXorTableAir, BYTE_XOR_LOG_HEIGHT};
 use crate::commit::Digest;
 use crate::error::{Error, Result};
 use crate::prover::{Statement, Val};
@@ -25,20 +26,26 @@ air_enum! {
         Leaf(Blake3LeafAir),
         /// The word receiver.
         Words(LeafWordsAir),
+        /// The byte table.
+        Bytes(ByteXorTableAir),
     }
 }
 
 struct Parts {
-    airs: [LeavesAir; 2],
-    log_heights: [usize; 2],
+    airs: [LeavesAir; 3],
+    log_heights: [usize; 3],
     words_public: Vec<Val>,
 }
 
 fn parts(leaf: Blake3LeafAir, words: LeafWordsAir) -> Parts {
     Parts {
-        log_heights: [leaf.log_height(), words.log_height()],
+        log_heights: [leaf.log_height(), words.log_height(), BYTE_XOR_LOG_HEIGHT],
         words_public: words.public_values(),
-        airs: [LeavesAir::Leaf(leaf), LeavesAir::Words(words)],
+        airs: [
+            LeavesAir::Leaf(leaf),
+            LeavesAir::Words(words),
+            LeavesAir::Bytes(ByteXorTableAir),
+        ],
     }
 }
 
@@ -46,7 +53,11 @@ fn public(p: &Parts, digests: &[[u32; DIGEST_LIMBS]]) -> Vec<Vec<Val>> {
     let LeavesAir::Leaf(leaf) = &p.airs[0] else {
         unreachable!("the leaf AIR comes first")
     };
-    vec![leaf.public_values(digests), p.words_public.clone()]
+    vec![
+        leaf.public_values(digests),
+        p.words_public.clone(),
+        Vec::new(),
+    ]
 }
 
 fn prove_with(leaves: &[LeafInput], public_words: bool) -> Result<(Vec<Digest>, Vec<u8>)> {
@@ -58,7 +69,8 @@ fn prove_with(leaves: &[LeafInput], public_words: bool) -> Result<(Vec<Digest>, 
     } else {
         LeafWordsAir::private(&lens.iter().map(|l| l / 4).collect::<Vec<_>>())
     };
-    let (leaf_trace, digests) = generate_blake3_leaf_trace(&leaf, leaves)?;
+    let mut bytes = ByteXorCounter::default();
+    let (leaf_trace, digests) = generate_blake3_leaf_trace(&leaf, leaves, &mut bytes)?;
     let words_trace = receiver.trace(&words)?;
     let p = parts(leaf, receiver);
     let limbs: Vec<_> = digests.iter().map(digest_limbs).collect();
@@ -67,14 +79,14 @@ fn prove_with(leaves: &[LeafInput], public_words: bool) -> Result<(Vec<Digest>, 
     } else {
         LEAVES_KIND
     };
-    let proof = prove_traces(kind, &p, [leaf_trace, words_trace], &limbs)?;
+    let proof = prove_traces(kind, &p, [leaf_trace, words_trace, bytes.trace()], &limbs)?;
     Ok((digests, proof))
 }
 
 fn prove_traces(
     kind: &'static str,
     p: &Parts,
-    traces: [RowMajorMatrix<Val>; 2],
+    traces: [RowMajorMatrix<Val>; 3],
     digests: &[[u32; DIGEST_LIMBS]],
 ) -> Result<Vec<u8>> {
     Statement {
@@ -141,8 +153,36 @@ pub fn verify_leaves_public(digests: &[Digest], words: &[&[u32]], proof: &[u8]) 
 pub(crate) fn prove_public_traces(
     leaf: Blake3LeafAir,
     receiver: LeafWordsAir,
-    traces: [RowMajorMatrix<Val>; 2],
+    traces: [RowMajorMatrix<Val>; 3],
     digests: &[[u32; DIGEST_LIMBS]],
 ) -> Result<Vec<u8>> {
     prove_traces(LEAVES_PUBLIC_KIND, &parts(leaf, receiver), traces, digests)
+}
+
+/// Test hook: `(main width, LogUp extension columns incl. the accumulator, log height,
+/// preprocessed width)` of every AIR of the private-words statement for `lens`.
+#[cfg(test)]
+pub(crate) fn leaves_layout(lens: &[usize]) -> Result<Vec<(usize, usize, usize, usize)>> {
+    use p3_air::BaseAir;
+    use p3_batch_stark::StarkGenericConfig;
+    let leaf = Blake3LeafAir::new(lens)?;
+    let receiver = LeafWordsAir::private(&lens.iter().map(|l| l / 4).collect::<Vec<_>>());
+    let p = parts(leaf, receiver);
+    let zk = crate::prover::zk_config().is_zk();
+    let degrees: Vec<usize> = p.log_heights.iter().map(|d| d + zk).collect();
+    let data = crate::prover::setup::setup(LEAVES_KIND, &p.airs, &degrees);
+    Ok(p.airs
+        .iter()
+        .zip(&p.log_heights)
+        .zip(&data.common.lookups)
+        .map(|((a, &h), l)| {
+            let aux = if l.is_empty() { 0 } else { l.len() + 1 };
+            (
+                BaseAir::<Val>::width(a),
+                aux,
+                h,
+                BaseAir::<Val>::preprocessed_width(a),
+            )
+        })
+        .collect())
 }

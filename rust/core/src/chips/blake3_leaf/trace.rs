@@ -5,8 +5,10 @@ use p3_matrix::dense::RowMajorMatrix;
 use rayon::prelude::*;
 
 use super::air::Blake3LeafAir;
-use super::columns::{Blake3LeafCols, ScheduleCols, StateCols, NUM_BLAKE3_LEAF_COLS};
-use super::{initial_state, permute, round, LeafInput, BLOCK_LEN, CV_WORDS, IV};
+use super::columns::{Blake3LeafCols, HalfCols, ScheduleCols, BYTES, NUM_BLAKE3_LEAF_COLS};
+use super::schedule::Schedule;
+use super::{g_indices, initial_state, permute, LeafInput, BLOCK_LEN, CV_WORDS, IV};
+use crate::chips::byte_xor::{ByteXorCounter, Flavour};
 use crate::commit::domain::DOMAIN_LEAF;
 use crate::commit::Digest;
 use crate::error::{Error, Result};
@@ -25,22 +27,14 @@ pub(crate) struct Job {
 /// forge witnesses with it; the honest trace uses none).
 pub(crate) type Tamper<'a> = &'a dyn Fn(usize, &mut ScheduleCols<u32>, &mut Job);
 
-/// The main trace of `air` for `leaves` (same order and chunk lengths as the AIR was
-/// built with), and the leaves' digests.
-pub fn generate_blake3_leaf_trace(
-    air: &Blake3LeafAir,
-    leaves: &[LeafInput],
-) -> Result<(RowMajorMatrix<Val>, Vec<Digest>)> {
-    generate_with(air, leaves, &|_, _, _| {})
-}
-
-/// [`generate_blake3_leaf_trace`] with a [`Tamper`] hook.
-pub(crate) fn generate_with(
-    air: &Blake3LeafAir,
+/// Every compression's schedule row and inputs (through `tamper`), and the leaves'
+/// digests: the sequential pass (children come first).
+#[allow(clippy::type_complexity)]
+fn compute_jobs(
+    sched: &Schedule,
     leaves: &[LeafInput],
     tamper: Tamper<'_>,
-) -> Result<(RowMajorMatrix<Val>, Vec<Digest>)> {
-    let sched = air.schedule();
+) -> Result<(Vec<ScheduleCols<u32>>, Vec<Job>, Vec<Digest>)> {
     if leaves.len() != sched.words.len()
         || leaves
             .iter()
@@ -95,14 +89,7 @@ pub(crate) fn generate_with(
             Digest::from_bytes(b)
         })
         .collect();
-    let mut values = Val::zero_vec(sched.rows.len() * NUM_BLAKE3_LEAF_COLS);
-    values
-        .par_chunks_mut(NUM_BLAKE3_LEAF_COLS)
-        .zip(rows.par_iter().zip(&jobs))
-        .for_each(|(row, (r, job))| {
-            fill_row(row, r, job);
-        });
-    Ok((RowMajorMatrix::new(values, NUM_BLAKE3_LEAF_COLS), digests))
+    Ok((rows, jobs, digests))
 }
 
 fn job_for(r: &ScheduleCols<u32>, messages: &[Vec<u32>], outs: &[[u32; CV_WORDS]]) -> Job {
@@ -130,54 +117,200 @@ fn job_for(r: &ScheduleCols<u32>, messages: &[Vec<u32>], outs: &[[u32; CV_WORDS]
     Job { cv, msg }
 }
 
+/// Rows per parallel task (each task counts its byte lookups in its own table).
+const ROWS_PER_TASK: usize = 256;
+
+/// The main trace of `air` for `leaves` (same order and chunk lengths as the AIR was
+/// built with) and the leaves' digests; the byte lookups are counted into `bytes` (the
+/// [`crate::chips::byte_xor::ByteXorTableAir`] multiplicities).
+pub fn generate_blake3_leaf_trace(
+    air: &Blake3LeafAir,
+    leaves: &[LeafInput],
+    bytes: &mut ByteXorCounter,
+) -> Result<(RowMajorMatrix<Val>, Vec<Digest>)> {
+    generate_with(air, leaves, bytes, &|_, _, _| {})
+}
+
+/// [`generate_blake3_leaf_trace`] with a [`Tamper`] hook.
+pub(crate) fn generate_with(
+    air: &Blake3LeafAir,
+    leaves: &[LeafInput],
+    bytes: &mut ByteXorCounter,
+    tamper: Tamper<'_>,
+) -> Result<(RowMajorMatrix<Val>, Vec<Digest>)> {
+    generate_forged(air, leaves, bytes, tamper, None)
+}
+
+/// Where a [`Forge`] hook may change a half G function's values (tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Point {
+    /// `a'` and its carries, after the addition.
+    A,
+    /// `d ^ a'`, before the rotation.
+    Z,
+    /// `c'` and its carries, after the addition.
+    C,
+    /// `b ^ c'`, before its split.
+    Z2,
+}
+
+/// Test hook: `(half index 0..112, point, value, carries)`; later values follow the
+/// forged one honestly.
+pub(crate) type Forge<'a> = &'a (dyn Fn(usize, Point, &mut u32, &mut [Val; 2]) + Sync);
+
+/// [`generate_with`], and on trace row `forge.0` the hook `forge.1`.
+pub(crate) fn generate_forged(
+    air: &Blake3LeafAir,
+    leaves: &[LeafInput],
+    bytes: &mut ByteXorCounter,
+    tamper: Tamper<'_>,
+    forge: Option<(usize, Forge<'_>)>,
+) -> Result<(RowMajorMatrix<Val>, Vec<Digest>)> {
+    let (rows, jobs, digests) = compute_jobs(air.schedule(), leaves, tamper)?;
+    let mut values = Val::zero_vec(rows.len() * NUM_BLAKE3_LEAF_COLS);
+    let counts = values
+        .par_chunks_mut(NUM_BLAKE3_LEAF_COLS * ROWS_PER_TASK)
+        .zip(
+            rows.par_chunks(ROWS_PER_TASK)
+                .zip(jobs.par_chunks(ROWS_PER_TASK)),
+        )
+        .enumerate()
+        .map(|(t, (block, (rs, js)))| {
+            let mut c = ByteXorCounter::default();
+            let rows = block.chunks_exact_mut(NUM_BLAKE3_LEAF_COLS).zip(rs).zip(js);
+            for (i, ((row, r), job)) in rows.enumerate() {
+                let hook = forge.filter(|f| f.0 == t * ROWS_PER_TASK + i).map(|f| f.1);
+                fill_row(row, r, job, &mut c, hook);
+            }
+            c
+        })
+        .reduce_with(|mut a, b| {
+            a.merge(&b);
+            a
+        });
+    if let Some(c) = counts {
+        bytes.merge(&c);
+    }
+    Ok((RowMajorMatrix::new(values, NUM_BLAKE3_LEAF_COLS), digests))
+}
+
 fn set_limbs(dst: &mut [Val; 2], x: u32) {
     dst[0] = Val::from_u32(x & 0xFFFF);
     dst[1] = Val::from_u32(x >> 16);
 }
 
-fn set_bits(dst: &mut [Val; 32], x: u32) {
-    for (i, d) in dst.iter_mut().enumerate() {
-        *d = Val::from_u32((x >> i) & 1);
+fn set_bytes(dst: &mut [Val; BYTES], x: u32) {
+    for (d, b) in dst.iter_mut().zip(x.to_le_bytes()) {
+        *d = Val::from_u8(b);
     }
 }
 
-fn set_state(dst: &mut StateCols<Val>, v: &[u32; 16]) {
-    for i in 0..4 {
-        set_limbs(&mut dst.row0[i], v[i]);
-        set_bits(&mut dst.row1[i], v[4 + i]);
-        set_limbs(&mut dst.row2[i], v[8 + i]);
-        set_bits(&mut dst.row3[i], v[12 + i]);
-    }
+fn byte(x: u32, i: usize) -> u32 {
+    (x >> (8 * i)) & 0xFF
 }
 
-/// Fills one row: the schedule, the message and the intermediate states.
-fn fill_row(row: &mut [Val], r: &ScheduleCols<u32>, job: &Job) {
+/// `x + y (+ z)` and the carries out of its low and high limbs.
+fn add_carries(ins: &[u32]) -> (u32, [u32; 2]) {
+    let lo: u32 = ins.iter().map(|x| x & 0xFFFF).sum();
+    let hi: u32 = ins.iter().map(|x| x >> 16).sum::<u32>() + (lo >> 16);
+    ((lo & 0xFFFF) | (hi & 0xFFFF) << 16, [lo >> 16, hi >> 16])
+}
+
+/// Half a G function on `v` (the reference `half_g`), filling `h` and counting lookups.
+#[allow(clippy::too_many_arguments)]
+fn half(
+    v: &mut [u32; 16],
+    idx: [usize; 4],
+    m: u32,
+    second: bool,
+    h: &mut HalfCols<Val>,
+    c: &mut ByteXorCounter,
+    forge: Option<(usize, Forge<'_>)>,
+) {
+    let [ia, ib, ic, id] = idx;
+    let (r1, r2) = if second { (8, 7) } else { (16, 12) };
+    let hook = |p: Point, x: &mut u32, carry: &mut [Val; 2]| {
+        if let Some((n, f)) = forge {
+            f(n, p, x, carry)
+        }
+    };
+    let mut none = [Val::ZERO; 2];
+    let (mut a1, ca) = add_carries(&[v[ia], v[ib], m]);
+    let mut ca = ca.map(Val::from_u32);
+    hook(Point::A, &mut a1, &mut ca);
+    let mut z = v[id] ^ a1;
+    hook(Point::Z, &mut z, &mut none);
+    for i in 0..BYTES {
+        c.add(Flavour::Xor, byte(v[id], i), byte(a1, i));
+    }
+    let d1 = z.rotate_right(r1);
+    let (mut c1, cc) = add_carries(&[v[ic], d1]);
+    let mut cc = cc.map(Val::from_u32);
+    hook(Point::C, &mut c1, &mut cc);
+    let mut z2 = v[ib] ^ c1;
+    hook(Point::Z2, &mut z2, &mut none);
+    let flavour = if second { Flavour::B7 } else { Flavour::Nib };
+    let split = if second { 7 } else { 4 };
+    for i in 0..BYTES {
+        c.add(flavour, byte(v[ib], i), byte(c1, i));
+        let zi = byte(z2, i);
+        h.b[i] = Val::from_u32(zi & ((1 << split) - 1));
+        h.b[BYTES + i] = Val::from_u32(zi >> split);
+    }
+    let b1 = z2.rotate_right(r2);
+    set_bytes(&mut h.a, a1);
+    h.a_carry = ca;
+    set_bytes(&mut h.d, z);
+    set_bytes(&mut h.c, c1);
+    h.c_carry = cc;
+    v[ia] = a1;
+    v[id] = d1;
+    v[ic] = c1;
+    v[ib] = b1;
+}
+
+/// Fills one row: the schedule, the message, the input CV and the rounds; counts the
+/// row's byte lookups.
+fn fill_row(
+    row: &mut [Val],
+    r: &ScheduleCols<u32>,
+    job: &Job,
+    c: &mut ByteXorCounter,
+    forge: Option<Forge<'_>>,
+) {
     for (d, s) in row.iter_mut().zip(r.values()) {
         *d = Val::from_u32(s);
     }
     let cols: &mut Blake3LeafCols<Val> = row.borrow_mut();
     for (d, &w) in cols.msg.iter_mut().zip(&job.msg) {
-        set_bits(d, w);
+        set_limbs(d, w);
+        c.add_limb(w & 0xFFFF);
+        c.add_limb(w >> 16);
     }
     let mut v = initial_state(&job.cv, r.counter as u64, r.block_len, r.flags);
     for i in 0..4 {
         set_limbs(&mut cols.cv_lo[i], v[i]);
-        set_bits(&mut cols.cv_hi[i], v[4 + i]);
-        set_limbs(&mut cols.iv_row[i], v[8 + i]);
-        set_bits(&mut cols.params[i], v[12 + i]);
+        set_bytes(&mut cols.cv_hi[i], v[4 + i]);
     }
     let mut m = job.msg;
-    for rd in cols.rounds.iter_mut() {
-        let mut rec = [[0u32; 16]; 4];
-        round(&mut v, &m, Some(&mut rec));
-        set_state(&mut rd.col_half, &rec[0]);
-        set_state(&mut rd.col_out, &rec[1]);
-        set_state(&mut rd.diag_half, &rec[2]);
-        set_state(&mut rd.out, &rec[3]);
+    for (n, rd) in cols.rounds.iter_mut().enumerate() {
+        for (step, (base, second)) in [(0, false), (0, true), (4, false), (4, true)]
+            .into_iter()
+            .enumerate()
+        {
+            for (i, h) in rd[step].iter_mut().enumerate() {
+                let j = base + i;
+                let mj = m[2 * j + second as usize];
+                let forge = forge.map(|f| (16 * n + 4 * step + i, f));
+                half(&mut v, g_indices(j), mj, second, h, c, forge);
+            }
+        }
         m = permute(&m);
     }
-    for i in 0..4 {
-        set_bits(&mut cols.row2_bits[i], v[8 + i]);
-        set_bits(&mut cols.out_lo[i], v[i] ^ v[8 + i]);
+    for (i, o) in cols.out.iter_mut().enumerate() {
+        set_bytes(o, v[i] ^ v[i + 8]);
+        for j in 0..BYTES {
+            c.add(Flavour::Xor, byte(v[i], j), byte(v[i + 8], j));
+        }
     }
 }

@@ -1,6 +1,6 @@
 use core::borrow::Borrow;
 
-use p3_air::{Air, BaseAir, WindowAccess};
+use p3_air::{Air, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
@@ -8,7 +8,7 @@ use super::columns::{Fp32AddCols, NUM_FP32_ADD_COLS};
 use crate::chips::addcore::{eval_add_core, Operand2};
 use crate::chips::fptables::content::{TAG_FP32_FIN, TAG_VR};
 use crate::chips::fptables::{lookup, OpCode};
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_chip_base_air, OpIo};
 
 /// `c = x + y` on FP32 words, one op per row (a subtraction is `x + (-y)`, exactly as
 /// the reference defines it).
@@ -18,26 +18,7 @@ pub struct Fp32AddAir {
     pub io: OpIo,
 }
 
-impl<F: Field> BaseAir<F> for Fp32AddAir {
-    fn width(&self) -> usize {
-        NUM_FP32_ADD_COLS
-    }
-    fn num_public_values(&self) -> usize {
-        self.io.num_public_values()
-    }
-    fn num_periodic_columns(&self) -> usize {
-        self.io.num_periodic_columns()
-    }
-    fn periodic_columns(&self) -> Vec<Vec<F>> {
-        self.io.periodic_columns()
-    }
-    fn periodic_values(&self, row: usize) -> Vec<F> {
-        self.io.periodic_values(row)
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        Vec::new()
-    }
-}
+op_chip_base_air!(Fp32AddAir, NUM_FP32_ADD_COLS);
 
 impl<AB: InteractionBuilder> Air<AB> for Fp32AddAir
 where

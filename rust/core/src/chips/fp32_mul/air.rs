@@ -1,6 +1,6 @@
 use core::borrow::Borrow;
 
-use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_air::{Air, AirBuilder, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
@@ -10,7 +10,7 @@ use crate::chips::fptables::content::{
     TAG_FP32_FULL, TAG_FP32_NRM, TAG_LO16, TAG_LOZ, TAG_MROUND, TAG_MULS, TAG_VR,
 };
 use crate::chips::fptables::{lookup, OpCode};
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_chip_base_air, OpIo};
 
 /// `c = x * y` on FP32 words, one op per row (see the module docs).
 #[derive(Clone, Debug)]
@@ -19,26 +19,7 @@ pub struct Fp32MulAir {
     pub io: OpIo,
 }
 
-impl<F: Field> BaseAir<F> for Fp32MulAir {
-    fn width(&self) -> usize {
-        NUM_FP32_MUL_COLS
-    }
-    fn num_public_values(&self) -> usize {
-        self.io.num_public_values()
-    }
-    fn num_periodic_columns(&self) -> usize {
-        self.io.num_periodic_columns()
-    }
-    fn periodic_columns(&self) -> Vec<Vec<F>> {
-        self.io.periodic_columns()
-    }
-    fn periodic_values(&self, row: usize) -> Vec<F> {
-        self.io.periodic_values(row)
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        Vec::new()
-    }
-}
+op_chip_base_air!(Fp32MulAir, NUM_FP32_MUL_COLS);
 
 /// Decodes and normalizes one factor; returns its normalized exponent.
 fn eval_factor<AB: InteractionBuilder>(b: &mut AB, u: &FactorCols<AB::Var>) -> AB::Expr {

@@ -1,6 +1,6 @@
 use core::borrow::Borrow;
 
-use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_air::{Air, AirBuilder, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
@@ -9,7 +9,7 @@ use super::{EXP_OFFSET, H_BIAS, H_BITS, JB_OFFSET, SQRT_SHIFT, ZERO_H_SHIFT};
 use crate::chips::fp32_div::eval_factor;
 use crate::chips::fptables::content::{TAG_FP32_FULL, TAG_LO16, TAG_MROUND, TAG_VR};
 use crate::chips::fptables::{lookup, OpCode};
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_chip_base_air, OpIo};
 
 /// `c = sqrt(x)` on FP32 words, one op per row (see the module docs).
 #[derive(Clone, Debug)]
@@ -58,26 +58,7 @@ pub(crate) const SQRT_LOOKUPS: [&str; 18] = [
     "MROUND",
 ];
 
-impl<F: Field> BaseAir<F> for Fp32SqrtAir {
-    fn width(&self) -> usize {
-        NUM_FP32_SQRT_COLS
-    }
-    fn num_public_values(&self) -> usize {
-        self.io.num_public_values()
-    }
-    fn num_periodic_columns(&self) -> usize {
-        self.io.num_periodic_columns()
-    }
-    fn periodic_columns(&self) -> Vec<Vec<F>> {
-        self.io.periodic_columns()
-    }
-    fn periodic_values(&self, row: usize) -> Vec<F> {
-        self.io.periodic_values(row)
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        Vec::new()
-    }
-}
+op_chip_base_air!(Fp32SqrtAir, NUM_FP32_SQRT_COLS);
 
 impl<AB: InteractionBuilder> Air<AB> for Fp32SqrtAir
 where

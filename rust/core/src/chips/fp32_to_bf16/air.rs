@@ -1,13 +1,13 @@
 use core::borrow::Borrow;
 
-use p3_air::{Air, BaseAir, WindowAccess};
+use p3_air::{Air, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
 use super::columns::{Fp32ToBf16Cols, NUM_FP32_TO_BF16_COLS};
 use crate::chips::fptables::content::{TAG_FINPAR, TAG_HALF};
 use crate::chips::fptables::{lookup, OpCode};
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_chip_base_air, OpIo};
 
 /// `c = f32_to_bf16(x)`: round-to-nearest-even on the 16 dropped bits; the increment
 /// carries into the exponent by itself (largest values round to infinity).
@@ -17,26 +17,7 @@ pub struct Fp32ToBf16Air {
     pub io: OpIo,
 }
 
-impl<F: Field> BaseAir<F> for Fp32ToBf16Air {
-    fn width(&self) -> usize {
-        NUM_FP32_TO_BF16_COLS
-    }
-    fn num_public_values(&self) -> usize {
-        self.io.num_public_values()
-    }
-    fn num_periodic_columns(&self) -> usize {
-        self.io.num_periodic_columns()
-    }
-    fn periodic_columns(&self) -> Vec<Vec<F>> {
-        self.io.periodic_columns()
-    }
-    fn periodic_values(&self, row: usize) -> Vec<F> {
-        self.io.periodic_values(row)
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        Vec::new()
-    }
-}
+op_chip_base_air!(Fp32ToBf16Air, NUM_FP32_TO_BF16_COLS);
 
 impl<AB: InteractionBuilder> Air<AB> for Fp32ToBf16Air
 where

@@ -1,6 +1,11 @@
 use core::mem::size_of;
 
-/// Main columns of the 2^16-row table: one multiplicity per tuple set the row provides.
+/// Main columns of the 2^16-row table providing every set ([`U16TableAir::ALL`]): one
+/// multiplicity per tuple set the row provides. A table providing a subset keeps the
+/// provided columns, in this order ([`U16Set`]).
+///
+/// [`U16TableAir::ALL`]: super::U16TableAir::ALL
+/// [`U16Set`]: super::U16Set
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct U16TableCols<T> {

@@ -26,6 +26,7 @@
 mod air;
 pub(crate) mod columns;
 pub mod content;
+mod sets;
 mod trace;
 pub mod unary;
 
@@ -35,6 +36,7 @@ mod tests;
 pub use air::{SmallTableAir, U16TableAir};
 pub use columns::{U16TableCols, U16TablePrep, NUM_U16_TABLE_COLS, NUM_U16_TABLE_PREP_COLS};
 pub use content::OpCode;
+pub use sets::{tables_looked_up, TablesUsed, U16Set, U16Sets};
 pub use trace::FpTableCounter;
 
 use p3_field::PrimeCharacteristicRing;
@@ -82,6 +84,18 @@ impl SmallTable {
             SmallTable::Mulq => "table.mulq",
             SmallTable::Muls => "table.muls",
             SmallTable::Mround => "table.mround",
+        }
+    }
+
+    /// The tag of the table's tuples.
+    pub fn tag(self) -> u32 {
+        match self {
+            SmallTable::Shift => content::TAG_SHIFT,
+            SmallTable::Macq => content::TAG_MACQ,
+            SmallTable::Round => content::TAG_ROUND,
+            SmallTable::Mulq => content::TAG_MULQ,
+            SmallTable::Muls => content::TAG_MULS,
+            SmallTable::Mround => content::TAG_MROUND,
         }
     }
 

@@ -6,9 +6,11 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::columns::NUM_U16_TABLE_PREP_COLS;
 use super::content::*;
+use super::sets::{TablesUsed, U16Set, U16Sets};
 use super::unary::UnaryFn;
 use super::{SmallTable, U16_TABLE_LOG_HEIGHT};
 use crate::chips::bus::FP_TABLE_WIDTH;
+use crate::error::{Error, Result};
 use crate::prover::Val;
 
 /// The preprocessed rows of the 2^16-row table (as signed integers).
@@ -315,9 +317,9 @@ impl Default for FpTableCounter {
 }
 
 impl FpTableCounter {
-    fn u16_slot(&mut self, h: u32, set: usize, ok: bool) {
+    fn u16_slot(&mut self, h: u32, set: U16Set, ok: bool) {
         if ok && h < 1 << U16_TABLE_LOG_HEIGHT {
-            self.u16[h as usize][set] += 1;
+            self.u16[h as usize][set as usize] += 1;
         } else {
             self.misses += 1;
         }
@@ -325,30 +327,30 @@ impl FpTableCounter {
 
     /// `[TAG_FP32_FULL, h, ..]`.
     pub fn fp32_full(&mut self, h: u32) {
-        self.u16_slot(h, 0, true);
+        self.u16_slot(h, U16Set::Full, true);
     }
 
     /// `[TAG_FP32_FIN, h, ..]` (a miss for Inf / NaN).
     pub fn fp32_fin(&mut self, h: u32) {
-        self.u16_slot(h, 1, fp32_hi(h & 0xFFFF).ovf == 0);
+        self.u16_slot(h, U16Set::Fin, fp32_hi(h & 0xFFFF).ovf == 0);
     }
 
     /// `[TAG_BF16N, h, ..]` (a miss for Inf / NaN).
     pub fn bf16n(&mut self, h: u32) {
-        self.u16_slot(h, 2, bf16_norm(h & 0xFFFF).is_some());
+        self.u16_slot(h, U16Set::Bf16, bf16_norm(h & 0xFFFF).is_some());
     }
 
     /// `[TAG_LO16, l, ..]`.
     pub fn lo16(&mut self, l: u32) {
-        self.u16_slot(l, 3, true);
+        self.u16_slot(l, U16Set::Lo16, true);
     }
 
     /// `[TAG_VR, m, v]`: `0 <= v < 2^m`.
     pub fn vr(&mut self, m: u32, v: u32) {
         if m == VR_MAX_BITS {
-            self.u16_slot(v, 4, true);
+            self.u16_slot(v, U16Set::Vr16, true);
         } else if m < VR_MAX_BITS && v < 1 << m {
-            self.u16[vr_small_row(m, v)][5] += 1;
+            self.u16[vr_small_row(m, v)][U16Set::VrSmall as usize] += 1;
         } else {
             self.misses += 1;
         }
@@ -356,12 +358,12 @@ impl FpTableCounter {
 
     /// `[TAG_FINPAR, h, h & 1]` (a miss for Inf / NaN).
     pub fn finpar(&mut self, h: u32) {
-        self.u16_slot(h, 6, fp32_hi(h & 0xFFFF).ovf == 0);
+        self.u16_slot(h, U16Set::FinPar, fp32_hi(h & 0xFFFF).ovf == 0);
     }
 
     /// `[TAG_HALF, l, ..]`.
     pub fn half(&mut self, l: u32) {
-        self.u16_slot(l, 7, true);
+        self.u16_slot(l, U16Set::Half, true);
     }
 
     /// `[TAG_SHIFT, delta, ..]`.
@@ -391,19 +393,19 @@ impl FpTableCounter {
 
     /// `[TAG_FP32_NRM, h, ..]` (a miss for Inf / NaN).
     pub fn fp32_nrm(&mut self, h: u32) {
-        self.u16_slot(h, 8, fp32_nrm(h & 0xFFFF).is_some());
+        self.u16_slot(h, U16Set::Nrm, fp32_nrm(h & 0xFFFF).is_some());
     }
 
     /// `[TAG_LOZ, l, ..]`.
     pub fn loz(&mut self, l: u32) {
-        self.u16_slot(l, 9, true);
+        self.u16_slot(l, U16Set::Loz, true);
     }
 
     /// `[TAG_UNARY, fn, x, f(x)]` (a miss for Inf / NaN).
     pub fn unary(&mut self, f: UnaryFn, x: u32) {
         let set = match f {
-            UnaryFn::Gelu => 10,
-            UnaryFn::Exp => 11,
+            UnaryFn::Gelu => U16Set::Gelu,
+            UnaryFn::Exp => U16Set::Exp,
         };
         self.u16_slot(x, set, f.eval(x as u16).is_some());
     }
@@ -460,7 +462,7 @@ impl FpTableCounter {
         self.misses += other.misses;
     }
 
-    /// Main trace of the 2^16-row table.
+    /// Main trace of the 2^16-row table providing every set.
     pub fn u16_trace(&self) -> RowMajorMatrix<Val> {
         let values = self
             .u16
@@ -470,16 +472,59 @@ impl FpTableCounter {
         RowMajorMatrix::new(values, U16_SETS)
     }
 
-    /// Main trace of a small table.
-    pub fn small_trace(&self, table: SmallTable) -> RowMajorMatrix<Val> {
-        let counts = match table {
+    /// Main trace of the 2^16-row table providing only `sets` (its multiplicity columns
+    /// in [`U16Set`] order). A lookup counted in a set the table does not provide is an
+    /// error: that proof could not verify.
+    pub fn u16_subset_trace(&self, sets: U16Sets) -> Result<RowMajorMatrix<Val>> {
+        for set in U16Set::ALL.into_iter().filter(|&s| !sets.contains(s)) {
+            let n: u64 = self.u16.iter().map(|r| r[set as usize] as u64).sum();
+            if n != 0 {
+                return Err(Error::Proving(format!(
+                    "{n} lookups of the u16 table's {set:?} tuples, which this statement's \
+                     table does not provide"
+                )));
+            }
+        }
+        let values = self
+            .u16
+            .iter()
+            .flat_map(|r| sets.iter().map(|s| Val::from_u32(r[s as usize])))
+            .collect();
+        Ok(RowMajorMatrix::new(values, sets.len()))
+    }
+
+    /// Main traces of the tables `used` provides, in statement order (the 2^16-row
+    /// table, then the small tables). A lookup counted in a table or set that `used`
+    /// lacks is an error: that proof could not verify.
+    pub fn traces_for(&self, used: &TablesUsed) -> Result<Vec<RowMajorMatrix<Val>>> {
+        let mut out = vec![self.u16_subset_trace(used.u16)?];
+        for t in SmallTable::ALL {
+            if used.small.contains(&t) {
+                out.push(self.small_trace(t));
+            } else if self.small_counts(t).iter().any(|&c| c != 0) {
+                return Err(Error::Proving(format!(
+                    "lookups of {}, which this statement does not provide",
+                    t.name()
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    fn small_counts(&self, table: SmallTable) -> &[u32] {
+        match table {
             SmallTable::Shift => &self.shift,
             SmallTable::Macq => &self.macq,
             SmallTable::Round => &self.round,
             SmallTable::Mulq => &self.mulq,
             SmallTable::Muls => &self.muls,
             SmallTable::Mround => &self.mround,
-        };
+        }
+    }
+
+    /// Main trace of a small table.
+    pub fn small_trace(&self, table: SmallTable) -> RowMajorMatrix<Val> {
+        let counts = self.small_counts(table);
         RowMajorMatrix::new(counts.iter().map(|&c| Val::from_u32(c)).collect(), 1)
     }
 }
