@@ -104,3 +104,16 @@ def test_proving_estimate() -> None:
     assert r["proving_s_per_chunk"] > 0, r["proving_note"]
     expected = r["proving_s_per_chunk"] * 0.5 * r["chunks_per_step"]
     assert r["proving_s_per_step"] == pytest.approx(expected)
+
+
+def test_paired_overhead_is_a_median_with_its_own_error() -> None:
+    base = [1.0] * 9
+    att = [1.02] * 8 + [1.5]  # one step slowed by another process
+    median, se = overhead._paired_overhead(base, att, 1)
+    assert median == pytest.approx(2.0) and se == pytest.approx(0.0, abs=1e-9)
+    att = [1.0 + d / 100 for d in (1, 2, 3, 1, 2, 3, 1, 2, 3)]
+    median, se = overhead._paired_overhead(base, att, 1)
+    # MAD 1 % over 9 pairs: sqrt(pi/2) * 1.4826 / 3
+    assert median == pytest.approx(2.0) and se == pytest.approx(0.6194, abs=1e-3)
+    median, se = overhead._paired_overhead([1.0, 1.0], [1.1, 1.3], 2)  # one block pair
+    assert median == pytest.approx(20.0) and math.isnan(se)

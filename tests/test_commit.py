@@ -24,6 +24,7 @@ from zkattest.commit import (
     SCHEME,
     ChunkProof,
     StateCommitter,
+    ViewCache,
     as_tensor_bytes,
     chunk_bytes,
     chunk_salt,
@@ -422,6 +423,35 @@ def test_torch_model_and_adamw_state() -> None:
     opt.step()
     later = {**tensors_from_state_dict(model.state_dict()), **tensors_from_optimizer(opt, model)}
     assert committer.commit(later, 1).root != c.root
+
+
+def test_view_cache_reuses_only_views_of_the_same_memory() -> None:
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Linear(4, 3)
+    views = ViewCache()
+    first = tensors_from_state_dict(model.state_dict(), views=views)
+    # state_dict() returns new tensor objects over the same memory: the views are reused
+    again = tensors_from_state_dict(model.state_dict(), views=views)
+    assert again["weight"] is first["weight"]
+    with torch.no_grad():
+        model.weight.mul_(2.0)  # in place: the cached view sees the new values
+    assert again["weight"].data.tobytes() == model.weight.detach().numpy().tobytes()
+    with torch.no_grad():
+        model.weight.data = torch.randn(3, 4)  # new memory: a new view
+    fresh = tensors_from_state_dict(model.state_dict(), views=views)
+    assert fresh["weight"] is not first["weight"]
+    assert fresh["weight"].data.ctypes.data == model.weight.data_ptr()
+    # same address and shape, other strides (a transposed square view): not reused
+    sq = torch.arange(16, dtype=torch.float32).reshape(4, 4)
+    a = views.view("sq", sq)
+    b = views.view("sq", sq.t())
+    assert b is not a and b.data.tobytes() == sq.t().contiguous().numpy().tobytes()
+    # other dtype over the same memory: not reused
+    c = views.view("sq", sq.view(torch.int32))
+    assert c is not a and c.dtype == "i32"
+    # numpy arrays and scalars pass straight through
+    assert views.view("n", np.arange(3, dtype=np.int64)).dtype == "i64"
+    assert views.view("s", 1.5).dtype == "f64"
 
 
 def test_torch_bf16_and_non_contiguous() -> None:

@@ -64,7 +64,12 @@ from pathlib import Path
 from typing import Any, Final
 
 from zkattest.bundle import BundleWriter
-from zkattest.commit import StateCommitter, tensors_from_optimizer, tensors_from_state_dict
+from zkattest.commit import (
+    StateCommitter,
+    ViewCache,
+    tensors_from_optimizer,
+    tensors_from_state_dict,
+)
 from zkattest.constants import RECORD_EXTRA_HYPERPARAMETERS
 from zkattest.data import RECORD_EXTRA_BATCH, CommittedDataset
 from zkattest.errors import InvalidInputError, ZkattestIOError
@@ -243,6 +248,7 @@ class Attestation:
         self.parent_step_key = parent_step_key
         self._opening: Any = None  # the GenesisOpening, once checked
         self.committer = StateCommitter(bytes(salt_seed), chunk_size=spec.commitment.chunk_size)
+        self._views = ViewCache()  # the state's tensors are updated in place: views persist
         # Step proofs (zkattest.proofs): the witness store keeps every committed state and
         # gradient until the challenges are known (after the final checkpoint).
         if not (prove is None or isinstance(prove, bool)) or not isinstance(keep_witness, bool):
@@ -415,8 +421,8 @@ class Attestation:
             buffers = {n for n, _ in self.model.named_buffers()}
             sd = {k: v.detach().clone() if k in buffers else v for k, v in sd.items()}
         return {
-            **tensors_from_state_dict(sd),
-            **tensors_from_optimizer(self.optimizer, self.model),
+            **tensors_from_state_dict(sd, views=self._views),
+            **tensors_from_optimizer(self.optimizer, self.model, views=self._views),
         }
 
     def __enter__(self) -> Attestation:

@@ -80,6 +80,7 @@ __all__ = [
     "StateCommitter",
     "TensorBytes",
     "TensorCommitment",
+    "ViewCache",
     "as_tensor_bytes",
     "chunk_bytes",
     "chunk_salt",
@@ -236,15 +237,48 @@ def chunk_bytes(tensor: Any, index: int, chunk_size: int = DEFAULT_CHUNK_SIZE) -
     return data[start : start + chunk_size]
 
 
-def tensors_from_state_dict(state_dict: Mapping[str, Any], prefix: str = "") -> dict:
+class ViewCache:
+    """Reuses the :class:`TensorBytes` view of a CPU tensor whose memory, shape, strides
+    and dtype are those it was built from (parameters and optimizer buffers are updated
+    in place): a training loop that commits its state every step builds each view once
+    (``as_tensor_bytes`` costs ~10 us a tensor; a GPT has hundreds). Sound because a
+    cached view keeps its tensor's memory alive, so no other tensor can have its address.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[str, tuple[tuple[Any, ...], TensorBytes]] = {}
+
+    def view(self, name: str, value: Any) -> TensorBytes:
+        """``as_tensor_bytes(name, value)``, from the cache when it still applies."""
+        torch_tensor = _torch_tensor_type()
+        if torch_tensor is None or not isinstance(value, torch_tensor):
+            return as_tensor_bytes(name, value)
+        key = (value.data_ptr(), value.shape, value.stride(), value.dtype, value.device)
+        hit = self._views.get(name)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        tb = as_tensor_bytes(name, value)
+        if value.device.type == "cpu" and value.is_contiguous():  # a view, not a copy
+            self._views[name] = (key, tb)
+        return tb
+
+
+def tensors_from_state_dict(
+    state_dict: Mapping[str, Any], prefix: str = "", *, views: ViewCache | None = None
+) -> dict:
     """``{prefix + name: TensorBytes}`` for every tensor of a ``state_dict()`` (zero-copy
-    views of CPU tensors; bf16 as its raw 16-bit patterns)."""
-    return {
-        f"{prefix}{_name(k)}": as_tensor_bytes(f"{prefix}{k}", v) for k, v in state_dict.items()
-    }
+    views of CPU tensors; bf16 as its raw 16-bit patterns), through ``views`` if given."""
+    view = as_tensor_bytes if views is None else views.view
+    return {f"{prefix}{_name(k)}": view(f"{prefix}{k}", v) for k, v in state_dict.items()}
 
 
-def tensors_from_optimizer(optimizer: Any, model: Any = None, prefix: str = "optim.state.") -> dict:
+def tensors_from_optimizer(
+    optimizer: Any,
+    model: Any = None,
+    prefix: str = "optim.state.",
+    *,
+    views: ViewCache | None = None,
+) -> dict:
     """``{"optim.state.<param name>.<key>": TensorBytes}`` for an optimizer's state
     (``exp_avg``, ``exp_avg_sq``, ``step``, ``momentum_buffer``, ...).
 
@@ -252,7 +286,9 @@ def tensors_from_optimizer(optimizer: Any, model: Any = None, prefix: str = "opt
     names; without it parameters are named ``<group>.<index>`` by their position in
     ``optimizer.param_groups``. ``None`` values are skipped; Python numbers become 0-d
     tensors. Hyperparameters (``param_groups``) are not state: the spec declares them.
+    ``views`` reuses views across calls (:class:`ViewCache`).
     """
+    view = as_tensor_bytes if views is None else views.view
     if model is None:
         names = {
             id(p): f"{g}.{i}"
@@ -273,7 +309,7 @@ def tensors_from_optimizer(optimizer: Any, model: Any = None, prefix: str = "opt
             if value is None:
                 continue
             name = f"{prefix}{names[id(param)]}.{key}"
-            out[name] = as_tensor_bytes(name, value)
+            out[name] = view(name, value)
     return out
 
 

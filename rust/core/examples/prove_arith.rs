@@ -10,18 +10,7 @@
 use std::time::Instant;
 
 use zkattest_core::arith::{prove_ops, verify_ops, OpBatch};
-
-/// CPU seconds (user + system) of this process so far, from `/proc/self/stat`.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after `)`.
-    let ticks: f64 = f.get(11).and_then(|x| x.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|x| x.parse().ok()).unwrap_or(0.0);
-    ticks / 100.0
-}
+use zkattest_core::prover::floor::cpu_seconds;
 
 /// A small deterministic generator (the inputs only need to look like training values).
 struct Gen(u64);

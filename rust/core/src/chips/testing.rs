@@ -14,12 +14,25 @@ use crate::chips::bus::FP_TABLE;
 use crate::chips::fptables::all_table_tuples;
 use crate::prover::{Challenge, Val};
 
-/// Evaluates symbolic expressions on one concrete row.
-struct RowBuilder<'a> {
+/// Evaluates symbolic expressions on one concrete row (its own successor; no
+/// preprocessed columns): resolves lookup tuples and multiplicities in tests.
+pub(crate) struct RowBuilder<'a> {
     main: RowWindow<'a, Val>,
     prep: RowWindow<'a, Val>,
     periodic: &'a [Val],
     public: &'a [Val],
+}
+
+impl<'a> RowBuilder<'a> {
+    /// A builder over `row` with the AIR's periodic values and public values there.
+    pub(crate) fn new(row: &'a [Val], periodic: &'a [Val], public: &'a [Val]) -> Self {
+        Self {
+            main: RowWindow::from_two_rows(row, row),
+            prep: RowWindow::from_two_rows(&[], &[]),
+            periodic,
+            public,
+        }
+    }
 }
 
 impl<'a> AirBuilder for RowBuilder<'a> {
@@ -80,12 +93,7 @@ where
     for row in 0..trace.height() {
         let cur = trace.row_slice(row).unwrap().to_vec();
         let periodic = air.periodic_values(row);
-        let b = RowBuilder {
-            main: RowWindow::from_two_rows(&cur, &cur),
-            prep: RowWindow::from_two_rows(&[], &[]),
-            periodic: &periodic,
-            public: &public,
-        };
+        let b = RowBuilder::new(&cur, &periodic, &public);
         for (li, l) in lookups.iter().enumerate() {
             if l.kind != Kind::Global(FP_TABLE.name().to_string()) {
                 continue;

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use p3_air::{check_all_constraints, AirBuilder, BaseAir, RowWindow};
+use p3_air::{check_all_constraints, BaseAir};
 use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 use p3_lookup::debug_util::{check_lookups, LookupDebugInstance};
 use p3_lookup::{Kind, Lookup, Lookups};
@@ -20,7 +20,7 @@ use super::trace::{generate_forged, Job, Point};
 use super::*;
 use crate::chips::bus::BYTE_XOR;
 use crate::chips::byte_xor::{ByteXorCounter, ByteXorTableAir, Flavour};
-use crate::chips::testing::Sm64;
+use crate::chips::testing::{RowBuilder, Sm64};
 use crate::commit::leaf::leaf_hash;
 use crate::commit::{Digest, Salt};
 use crate::error::Error;
@@ -90,57 +90,13 @@ fn table() -> &'static HashSet<Vec<Val>> {
     })
 }
 
-/// Evaluates symbolic expressions on one concrete row.
-struct RowBuilder<'a> {
-    main: RowWindow<'a, Val>,
-    periodic: &'a [Val],
-    public: &'a [Val],
-}
-
-impl<'a> AirBuilder for RowBuilder<'a> {
-    type F = Val;
-    type Expr = Val;
-    type Var = Val;
-    type PreprocessedWindow = RowWindow<'a, Val>;
-    type MainWindow = RowWindow<'a, Val>;
-    type PublicVar = Val;
-    type PeriodicVar = Val;
-
-    fn main(&self) -> Self::MainWindow {
-        self.main
-    }
-    fn preprocessed(&self) -> &Self::PreprocessedWindow {
-        &self.main
-    }
-    fn is_first_row(&self) -> Val {
-        Val::ZERO
-    }
-    fn is_last_row(&self) -> Val {
-        Val::ZERO
-    }
-    fn is_transition(&self) -> Val {
-        Val::ONE
-    }
-    fn assert_zero<I: Into<Val>>(&mut self, _x: I) {}
-    fn public_values(&self) -> &[Val] {
-        self.public
-    }
-    fn periodic_values(&self) -> &[Val] {
-        self.periodic
-    }
-}
-
 /// Byte lookups of the leaf trace that are not table tuples.
 fn byte_misses(air: &Blake3LeafAir, trace: &RowMajorMatrix<Val>, public: &[Val]) -> Vec<String> {
     let mut out = Vec::new();
     for r in 0..trace.height() {
         let cur = trace.row_slice(r).unwrap().to_vec();
         let periodic: Vec<Val> = air.periodic_values(r);
-        let b = RowBuilder {
-            main: RowWindow::from_two_rows(&cur, &cur),
-            periodic: &periodic,
-            public,
-        };
+        let b = RowBuilder::new(&cur, &periodic, public);
         for l in lookups_of(air).iter().filter(|l| is_byte(l)) {
             for t in &l.elements {
                 let t: Vec<Val> = t.iter().map(|e| e.resolve(&b)).collect();
