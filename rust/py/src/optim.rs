@@ -84,22 +84,7 @@ impl PyAdamWScalars {
     /// Every scalar as its bit pattern (FP32 as `int`; `lr_f64` is the binary64 bits
     /// of the learning rate) and the flags that select the operation sequence.
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = &self.0;
-        let d = PyDict::new(py);
-        d.set_item("step", s.step)?;
-        d.set_item("lr_f64", s.lr_f64)?;
-        d.set_item("use_weight_decay", s.use_weight_decay)?;
-        d.set_item("decay", s.decay)?;
-        d.set_item("lerp_weight", s.lerp_weight)?;
-        d.set_item("lerp_small", s.lerp_small)?;
-        d.set_item("lerp_coeff", s.lerp_coeff)?;
-        d.set_item("beta2", s.beta2)?;
-        d.set_item("one_minus_beta2", s.one_minus_beta2)?;
-        d.set_item("bias_correction2_sqrt", s.bias_correction2_sqrt)?;
-        d.set_item("eps", s.eps)?;
-        d.set_item("neg_step_size", s.neg_step_size)?;
-        d.set_item("maximize", s.maximize)?;
-        Ok(d)
+        adamw_dict(py, &self.0)
     }
 
     fn __repr__(&self) -> String {
@@ -123,18 +108,7 @@ impl PySgdScalars {
     /// Every scalar as its bit pattern (FP32 as `int`; `lr_f64` is the binary64 bits
     /// of the learning rate) and the flags that select the operation sequence.
     fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = &self.0;
-        let d = PyDict::new(py);
-        d.set_item("lr_f64", s.lr_f64)?;
-        d.set_item("neg_lr", s.neg_lr)?;
-        d.set_item("use_weight_decay", s.use_weight_decay)?;
-        d.set_item("weight_decay", s.weight_decay)?;
-        d.set_item("use_momentum", s.use_momentum)?;
-        d.set_item("momentum", s.momentum)?;
-        d.set_item("one_minus_dampening", s.one_minus_dampening)?;
-        d.set_item("nesterov", s.nesterov)?;
-        d.set_item("maximize", s.maximize)?;
-        Ok(d)
+        sgd_dict(py, &self.0)
     }
 
     fn __repr__(&self) -> String {
@@ -323,4 +297,39 @@ pub fn sgd_update_reference(
     init_buffer: bool,
 ) -> CoreResult<()> {
     sgd_common(py, scalars, param, grad, momentum_buffer, init_buffer, true)
+}
+
+/// AdamW's scalars as a dict: every FP32 scalar as its bit pattern (`lr_f64`: the
+/// binary64 bits of the learning rate) and the flags (`AdamWScalars.as_dict()`).
+pub(crate) fn adamw_dict<'py>(py: Python<'py>, s: &AdamWScalars) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("step", s.step)?;
+    d.set_item("lr_f64", s.lr_f64)?;
+    d.set_item("use_weight_decay", s.use_weight_decay)?;
+    d.set_item("decay", s.decay)?;
+    d.set_item("lerp_weight", s.lerp_weight)?;
+    d.set_item("lerp_small", s.lerp_small)?;
+    d.set_item("lerp_coeff", s.lerp_coeff)?;
+    d.set_item("beta2", s.beta2)?;
+    d.set_item("one_minus_beta2", s.one_minus_beta2)?;
+    d.set_item("bias_correction2_sqrt", s.bias_correction2_sqrt)?;
+    d.set_item("eps", s.eps)?;
+    d.set_item("neg_step_size", s.neg_step_size)?;
+    d.set_item("maximize", s.maximize)?;
+    Ok(d)
+}
+
+/// SGD's scalars as a dict, like [`adamw_dict`] (`SgdScalars.as_dict()`).
+pub(crate) fn sgd_dict<'py>(py: Python<'py>, s: &SgdScalars) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("lr_f64", s.lr_f64)?;
+    d.set_item("neg_lr", s.neg_lr)?;
+    d.set_item("use_weight_decay", s.use_weight_decay)?;
+    d.set_item("weight_decay", s.weight_decay)?;
+    d.set_item("use_momentum", s.use_momentum)?;
+    d.set_item("momentum", s.momentum)?;
+    d.set_item("one_minus_dampening", s.one_minus_dampening)?;
+    d.set_item("nesterov", s.nesterov)?;
+    d.set_item("maximize", s.maximize)?;
+    Ok(d)
 }

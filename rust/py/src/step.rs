@@ -11,7 +11,7 @@ use zkattest_core::step::{self, StepChunk, StepChunkPublic, StepScalars};
 use zkattest_core::Error;
 
 use crate::error::{CoreError, CoreResult};
-use crate::optim::{PyAdamWScalars, PySgdScalars};
+use crate::optim::{adamw_dict, sgd_dict, PyAdamWScalars, PySgdScalars};
 
 fn invalid(msg: String) -> CoreError {
     CoreError(Error::InvalidInput(msg))
@@ -147,36 +147,10 @@ pub fn step_verify_chunk(py: Python<'_>, public: Vec<u8>, proof: Vec<u8>) -> Cor
 }
 
 fn scalars_dict<'py>(py: Python<'py>, s: &StepScalars) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
     match s {
-        StepScalars::Sgd(s) => {
-            d.set_item("lr_f64", s.lr_f64)?;
-            d.set_item("neg_lr", s.neg_lr)?;
-            d.set_item("use_weight_decay", s.use_weight_decay)?;
-            d.set_item("weight_decay", s.weight_decay)?;
-            d.set_item("use_momentum", s.use_momentum)?;
-            d.set_item("momentum", s.momentum)?;
-            d.set_item("one_minus_dampening", s.one_minus_dampening)?;
-            d.set_item("nesterov", s.nesterov)?;
-            d.set_item("maximize", s.maximize)?;
-        }
-        StepScalars::AdamW(s) => {
-            d.set_item("step", s.step)?;
-            d.set_item("lr_f64", s.lr_f64)?;
-            d.set_item("use_weight_decay", s.use_weight_decay)?;
-            d.set_item("decay", s.decay)?;
-            d.set_item("lerp_weight", s.lerp_weight)?;
-            d.set_item("lerp_small", s.lerp_small)?;
-            d.set_item("lerp_coeff", s.lerp_coeff)?;
-            d.set_item("beta2", s.beta2)?;
-            d.set_item("one_minus_beta2", s.one_minus_beta2)?;
-            d.set_item("bias_correction2_sqrt", s.bias_correction2_sqrt)?;
-            d.set_item("eps", s.eps)?;
-            d.set_item("neg_step_size", s.neg_step_size)?;
-            d.set_item("maximize", s.maximize)?;
-        }
+        StepScalars::Sgd(s) => sgd_dict(py, s),
+        StepScalars::AdamW(s) => adamw_dict(py, s),
     }
-    Ok(d)
 }
 
 /// The contents of public bytes: `optimizer` ("sgd" | "adamw"), `step`, `n`, `scalars`

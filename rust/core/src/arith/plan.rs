@@ -12,6 +12,7 @@ use crate::chips::fp32_add::AddOp;
 use crate::chips::fp32_div::DivOp;
 use crate::chips::fp32_mul::MulOp as Fp32MulOp;
 use crate::chips::fptables::unary::UnaryFn;
+use crate::chips::opio::op_limbs;
 use crate::error::{Error, Result};
 
 /// The kinds of op a batch can hold.
@@ -368,17 +369,6 @@ pub(crate) struct Plan {
     pub(crate) fsqrt_public: Vec<[u32; 6]>,
 }
 
-fn limbs(a: u32, b: u32, c: u32) -> [u32; 6] {
-    [
-        a >> 16,
-        a & 0xFFFF,
-        b >> 16,
-        b & 0xFFFF,
-        c >> 16,
-        c & 0xFFFF,
-    ]
-}
-
 impl Plan {
     /// Splits `batch` with claimed `outputs` into chip rows. Deterministic in the
     /// public data, so prover and verifier agree.
@@ -450,19 +440,19 @@ impl Plan {
             OpBatch::Fp32Mul { x, y } => {
                 for ((&p, &q), &c) in x.iter().zip(y.iter()).zip(outputs) {
                     plan.fmul.push(Fp32MulOp { x: p, y: q });
-                    plan.fmul_public.push(limbs(p, q, c));
+                    plan.fmul_public.push(op_limbs(p, q, c));
                 }
             }
             OpBatch::Fp32Div { x, y } => {
                 for ((&p, &q), &c) in x.iter().zip(y.iter()).zip(outputs) {
                     plan.fdiv.push(DivOp { x: p, y: q });
-                    plan.fdiv_public.push(limbs(p, q, c));
+                    plan.fdiv_public.push(op_limbs(p, q, c));
                 }
             }
             OpBatch::Fp32Sqrt { x } => {
                 for (&v, &c) in x.iter().zip(outputs) {
                     plan.fsqrt.push(v);
-                    plan.fsqrt_public.push(limbs(v, 0, c));
+                    plan.fsqrt_public.push(op_limbs(v, 0, c));
                 }
             }
             OpBatch::Bf16Unary { f, x } => {
@@ -483,7 +473,7 @@ impl Plan {
 
     fn push_add(&mut self, x: u32, y: u32, c: u32) {
         self.add.push(AddOp { x, y });
-        self.add_public.push(limbs(x, y, c));
+        self.add_public.push(op_limbs(x, y, c));
     }
 
     fn push_mul(&mut self, a: u16, b: u16, c: u32) {

@@ -238,6 +238,26 @@ pub struct AirLayout {
     pub periodic_cols: usize,
 }
 
+impl AirLayout {
+    /// The layout of `air` at `2^log_height` rows with `lookups` (packed) LogUp
+    /// fraction columns.
+    pub fn new<A: BaseAir<Val>>(
+        name: &'static str,
+        air: &A,
+        log_height: usize,
+        lookups: usize,
+    ) -> Self {
+        Self {
+            name,
+            log_height,
+            main_cols: air.width(),
+            aux_cols: if lookups == 0 { 0 } else { 4 * (lookups + 1) },
+            preprocessed_cols: air.preprocessed_width(),
+            periodic_cols: air.num_periodic_columns(),
+        }
+    }
+}
+
 /// The layout of every AIR of the statement for `batch`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -259,8 +279,8 @@ pub fn layout(batch: &OpBatch<'_>) -> Result<Layout> {
         .iter()
         .zip(&inst.log_heights)
         .zip(&data.common.lookups)
-        .map(|((air, &log_height), lookups)| AirLayout {
-            name: match air {
+        .map(|((air, &log_height), lookups)| {
+            let name = match air {
                 ArithAir::Mac(_) => "bf16_mac",
                 ArithAir::Add(_) => "fp32_add",
                 ArithAir::U16(_) => "table.u16",
@@ -271,16 +291,8 @@ pub fn layout(batch: &OpBatch<'_>) -> Result<Layout> {
                 ArithAir::FDiv(_) => "fp32_div",
                 ArithAir::FSqrt(_) => "fp32_sqrt",
                 ArithAir::Small(t) => t.table.name(),
-            },
-            log_height,
-            main_cols: BaseAir::<Val>::width(air),
-            aux_cols: if lookups.is_empty() {
-                0
-            } else {
-                4 * (lookups.len() + 1)
-            },
-            preprocessed_cols: BaseAir::<Val>::preprocessed_width(air),
-            periodic_cols: BaseAir::<Val>::num_periodic_columns(air),
+            };
+            AirLayout::new(name, air, log_height, lookups.len())
         })
         .collect();
     Ok(Layout { airs })

@@ -93,6 +93,19 @@ macro_rules! op_chip_base_air {
 }
 pub(crate) use op_chip_base_air;
 
+/// The six 16-bit limbs `[a_hi, a_lo, b_hi, b_lo, c_hi, c_lo]` of an op's operands
+/// and result: a row of [`PublicOps`], an [`FP_OP`] tuple after its opcode.
+pub(crate) fn op_limbs(a: u32, b: u32, c: u32) -> [u32; 6] {
+    [
+        a >> 16,
+        a & 0xFFFF,
+        b >> 16,
+        b & 0xFFFF,
+        c >> 16,
+        c & 0xFFFF,
+    ]
+}
+
 /// Where a chip's ops come from.
 #[derive(Clone, Debug)]
 pub enum OpIo {

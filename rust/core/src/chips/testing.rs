@@ -200,3 +200,20 @@ pub(crate) fn claimed_words(bad: u32) -> Vec<u32> {
     }
     words
 }
+
+/// The honest trace of an update chip for `inputs` (8 rows), checked: every table lookup
+/// hits and every constraint holds (the baseline a forgery test edits).
+pub(crate) fn honest_update_trace(
+    air: &crate::chips::update::UpdateAir,
+    scalars: &[u32],
+    inputs: &[Vec<u32>],
+) -> crate::chips::update::UpdateTrace {
+    let refs: Vec<&[u32]> = inputs.iter().map(|v| v.as_slice()).collect();
+    let mut counter = crate::chips::fptables::FpTableCounter::default();
+    let t =
+        crate::chips::update::generate_update_trace(air, scalars, &refs, 3, &mut counter).unwrap();
+    assert_eq!(counter.misses(), 0);
+    let fails = check_chip(air, &t.main);
+    assert!(fails.is_empty(), "{fails:?}");
+    t
+}

@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use p3_air::BaseAir;
 use p3_batch_stark::StarkGenericConfig;
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
@@ -31,7 +30,7 @@ use crate::chips::fptables::{
     tables_looked_up, FpTableCounter, OpCode, SmallTableAir, TablesUsed, U16TableAir,
     U16_TABLE_LOG_HEIGHT,
 };
-use crate::chips::opio::OpIo;
+use crate::chips::opio::{op_limbs, OpIo};
 use crate::chips::sgd_update::{sgd_program, sgd_scalar_values};
 use crate::chips::update::{generate_update_trace, OpRows, Program, UpdateAir};
 use crate::commit::leaf::leaf_hash;
@@ -198,15 +197,9 @@ impl OpChip {
             // sqrt(+0) = +0, second operand 0
             OpChip::Sqrt => (OpCode::Fp32Sqrt, 0, 0, f32_sqrt(0)),
         };
-        [
-            code as u32,
-            a >> 16,
-            a & 0xFFFF,
-            b >> 16,
-            b & 0xFFFF,
-            c >> 16,
-            c & 0xFFFF,
-        ]
+        let mut tuple = [code as u32; FP_OP_WIDTH];
+        tuple[1..].copy_from_slice(&op_limbs(a, b, c));
+        tuple
     }
 }
 
@@ -640,19 +633,7 @@ pub fn step_layout(public: &StepChunkPublic) -> Result<Vec<(AirLayout, bool)>> {
                 StepAir::U16(_) => ("table.u16", false),
                 StepAir::Small(t) => (t.table.name(), false),
             };
-            let layout = AirLayout {
-                name,
-                log_height,
-                main_cols: BaseAir::<Val>::width(air),
-                aux_cols: if lookups.is_empty() {
-                    0
-                } else {
-                    4 * (lookups.len() + 1)
-                },
-                preprocessed_cols: BaseAir::<Val>::preprocessed_width(air),
-                periodic_cols: BaseAir::<Val>::num_periodic_columns(air),
-            };
-            (layout, hash)
+            (AirLayout::new(name, air, log_height, lookups.len()), hash)
         })
         .collect())
 }
